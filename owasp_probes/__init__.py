@@ -1,0 +1,1 @@
+"""OWASP-style active probes used by secscan."""

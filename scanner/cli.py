@@ -1,0 +1,135 @@
+"""Command line: the only module that prints or exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from scanner import __version__, report
+from scanner.errors import EXIT_CODES_HELP, EXIT_USAGE, SecscanError, UsageError
+from scanner.models import Severity, ToolRun
+from scanner.policy import Policy, Verdict, decide
+from scanner.runner import run_tools
+from scanner.sarif import dumps, to_sarif
+from scanner.targets import collect
+from scanner.tools import TOOLS, ToolOptions
+from scanner.tools.base import DEFAULT_TIMEOUT
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _tool_list(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TOOLS]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown tool {', '.join(unknown) or '(empty)'}; choose from {', '.join(TOOLS)}")
+    return list(dict.fromkeys(names))
+
+
+def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="secscan")
+def cli() -> None:
+    """secscan runs the standard Python security scanners and OWASP API probes and writes one SARIF 2.1.0 log
+    that GitHub code scanning accepts, plus a short summary on stderr."""
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", default="secscan.sarif", show_default=True, metavar="FILE",
+              help="Where the SARIF log goes ('-' for stdout). Always written, even when a tool fails.")
+@click.option("--format", "fmt", type=click.Choice(["sarif", "json", "text"]), default="sarif", show_default=True,
+              help="What to print on stdout besides the SARIF file: nothing (sarif), secscan's normalised "
+                   "findings (json) or one line per finding (text).")
+@click.option("--tools", default=",".join(TOOLS), show_default=True, callback=_tool_list,
+              help="Comma-separated tools to run.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Extra exclude glob (repeatable), applied to every tool alike, on top of the defaults "
+                   "(VCS folders, virtualenvs, node_modules, caches, build/dist).")
+@click.option("--fail-on", default="high", show_default=True, callback=_severity,
+              help="Lowest severity that fails the run: low, medium, high or critical.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds each tool may run before it is killed and recorded as timed out.")
+@click.option("--advisory-db", type=click.Path(path_type=Path), default=lambda: os.environ.get("SECSCAN_ADVISORY_DB"),
+              help="Offline dependency audit: a directory of OSV advisories (YAML or JSON), e.g. a checkout of the "
+                   "PyPA advisory database. [env: SECSCAN_ADVISORY_DB]")
+@click.option("--allow-unaudited", is_flag=True,
+              help="Do not fail pip-audit's run when some dependencies could not be audited (they are still reported).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary table on stderr.")
+def static(paths: tuple[Path, ...], output: str, fmt: str, tools: list[str], exclude: tuple[str, ...],
+           fail_on: Severity, timeout: float, advisory_db: Path | None, allow_unaudited: bool, quiet: bool) -> None:
+    """Run bandit, semgrep (secscan's rule pack), pip-audit and detect-secrets concurrently on PATHS
+    (default: the current git repository's root) and merge their findings into one SARIF log."""
+    if advisory_db is not None and not advisory_db.is_dir():
+        raise UsageError(f"--advisory-db: not a directory: {advisory_db}")
+    targets = collect(list(paths) or [Path.cwd()], exclude, root=None if paths else None)
+    options = ToolOptions(timeout=timeout, advisory_db=advisory_db, allow_unaudited=allow_unaudited)
+    if not quiet:
+        stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
+    runs = run_tools(tools, targets, options, on_done=None if quiet else _progress)
+    verdict = decide(runs, Policy(fail_on=fail_on))
+    _emit(runs, verdict, output, fmt, targets.root)
+    if not quiet:
+        _summarise(runs, verdict)
+    sys.exit(verdict.exit_code)
+
+
+def _progress(run: ToolRun) -> None:
+    stderr.print(f"  {run.tool}: {run.status.value}, {len(run.findings)} findings, {run.wall_seconds:.1f}s")
+
+
+def _emit(runs: Sequence[ToolRun], verdict: Verdict, output: str, fmt: str, root: Path) -> None:
+    text = dumps(to_sarif(runs, root))
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        _write(Path(output), text)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_json(runs, verdict), indent=2, sort_keys=True) + "\n")
+    elif fmt == "text":
+        sys.stdout.write(report.text_lines(runs))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _summarise(runs: Sequence[ToolRun], verdict: Verdict) -> None:
+    for line in report.problems(runs):
+        stderr.print(f"[red]error[/]: {line}")
+    stderr.print(report.summary_table(runs, verdict))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: expected failures become one line on stderr and their exit code; bugs keep their traceback."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="secscan", standalone_mode=False)
+    except SecscanError as exc:
+        click.echo(f"secscan: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("secscan: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

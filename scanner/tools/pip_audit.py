@@ -1,0 +1,147 @@
+"""pip-audit adapter: pinned dependencies from every requirements/pyproject/lock file, no resolving.
+
+A dependency pip-audit could not audit is a failed run (unless --allow-unaudited), never a silent pass.
+With --advisory-db, pip-audit's OSV client is pointed at a loopback server that answers from local files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from scanner import proc
+from scanner.advisories import AdvisoryDB, AdvisoryDBError, serve
+from scanner.cvss import base_score
+from scanner.depfiles import Dependency, is_dep_file, parse as parse_depfile, partition_unique
+from scanner.errors import ToolMissing, ToolOutputError
+from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun, severity_for_score
+from scanner.targets import Targets
+from scanner.tools.base import ToolOptions, execute, failed, locate, merge_runs, package_version
+
+_CWE_VULNERABLE_COMPONENT = 1395
+_DEFAULT_SCORE = 7.0  # a known advisory without a CVSS vector counts as high
+
+
+class PipAudit:
+    name = "pip-audit"
+    information_uri = "https://github.com/pypa/pip-audit"
+
+    def run(self, targets: Targets, options: ToolOptions) -> ToolRun:
+        dep_files = [f for f in targets.files if is_dep_file(f)]
+        if not dep_files:
+            return ToolRun(tool=self.name, status=Status.OK,
+                           notifications=(Notification("note", "no requirements, pyproject or lock files found"),))
+        deps, notes = _read_dependencies(dep_files, targets)
+        pinned = [d for d in deps if d.version]
+        if not pinned:
+            return ToolRun(tool=self.name, status=Status.OK, notifications=tuple(notes))
+        try:
+            exe = locate("pip-audit")
+            db = AdvisoryDB.load(options.advisory_db) if options.advisory_db else None
+        except ToolMissing as exc:
+            return failed(self.name, Status.MISSING, str(exc))
+        except AdvisoryDBError as exc:
+            return failed(self.name, Status.FAILED, f"advisory database: {exc}")
+        with _service(db) as service_args, tempfile.TemporaryDirectory(prefix="secscan-pip-audit-") as tmp:
+            runs = [self._audit_group(exe, group, Path(tmp) / f"req{i}.txt", service_args, db, targets, options)
+                    for i, group in enumerate(partition_unique(pinned))]
+        run = merge_runs(self.name, runs)
+        return dataclasses.replace(run, notifications=(*notes, *run.notifications),
+                                   version=package_version(exe, "pip-audit"))
+
+    def _audit_group(self, exe: str, group: list[Dependency], req: Path, service_args: list[str],
+                     db: AdvisoryDB | None, targets: Targets, options: ToolOptions) -> ToolRun:
+        req.write_text("".join(f"{d.name}=={d.version}\n" for d in group))
+        argv = [exe, "-r", str(req), "--disable-pip", "--no-deps", "-f", "json", "--progress-spinner", "off",
+                "--cache-dir", str(req.parent / "cache"), *service_args, *options.extra_args.get(self.name, ())]
+        by_name = {d.name: d for d in group}
+        return execute(self.name, argv, options,
+                       lambda r: parse(r, by_name, targets, db, options.allow_unaudited))
+
+
+@contextlib.contextmanager
+def _service(db: AdvisoryDB | None) -> Iterator[list[str]]:
+    if db is None:
+        yield []  # pip-audit's default service (PyPI); unreachable pins are reported as unaudited
+        return
+    with serve(db) as url:
+        yield ["-s", "osv", "--osv-url", url]
+
+
+def _read_dependencies(files: list[Path], targets: Targets) -> tuple[list[Dependency], list[Notification]]:
+    deps: list[Dependency] = []
+    notes: list[Notification] = []
+    for path in files:
+        result = parse_depfile(path)
+        deps.extend(result.deps)
+        notes.extend(Notification("warning", f"pip-audit: {targets.relative(path)}: {e}") for e in result.errors)
+    unpinned = sorted({f"{d.name} ({targets.relative(d.file)})" for d in deps if not d.version})
+    if unpinned:
+        notes.append(Notification("warning", f"{len(unpinned)} requirement(s) are ranges, not exact pins, and were "
+                                             f"not audited (audit a lock file instead): {', '.join(unpinned[:20])}"))
+    return deps, notes
+
+
+def parse(result: proc.ProcResult, deps: dict[str, Dependency], targets: Targets, db: AdvisoryDB | None,
+          allow_unaudited: bool):
+    """pip-audit exits 1 both for 'vulnerable' and for fatal errors: require its JSON either way."""
+    try:
+        doc = json.loads(result.stdout)
+        entries = doc["dependencies"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ToolOutputError(f"pip-audit exited {result.returncode} without its JSON report ({exc})") from exc
+    findings: list[Finding] = []
+    skipped: list[str] = []
+    for entry in entries:
+        dep = deps.get(canonicalize_name(entry["name"]))
+        if dep is None:
+            continue
+        if entry.get("skip_reason"):
+            skipped.append(f"{dep.name}=={dep.version} ({entry['skip_reason']})")
+        findings.extend(_finding(dep, vuln, targets, db) for vuln in entry.get("vulns", []))
+    notes = []
+    if skipped:
+        level = "warning" if allow_unaudited else "error"
+        notes.append(Notification(level, f"pip-audit could not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}"
+                                         f" (use --advisory-db DIR offline): {'; '.join(skipped[:10])}"))
+    return findings, notes, None
+
+
+def _finding(dep: Dependency, vuln: dict, targets: Targets, db: AdvisoryDB | None) -> Finding:
+    ids = [vuln["id"], *vuln.get("aliases", [])]
+    score = _score(dep, ids, db)
+    fixed = ", ".join(vuln.get("fix_versions", [])) or "no fixed version published"
+    summary = " ".join(str(vuln.get("description") or "").split())[:300]
+    rule = Rule(
+        id=vuln["id"], title=f"Vulnerable dependency {dep.name} ({vuln['id']})",
+        description=summary or f"{dep.name} has a known vulnerability ({', '.join(ids)}).",
+        severity=severity_for_score(score), security_severity=score, precision="very-high",
+        cwe=(_CWE_VULNERABLE_COMPONENT,), owasp=("A06:2021 - Vulnerable and Outdated Components",),
+        help_text=f"Upgrade {dep.name} to a fixed version ({fixed}). Advisory ids: {', '.join(ids)}.",
+        help_uri=f"https://osv.dev/vulnerability/{vuln['id']}",
+    )
+    message = (f"{dep.name} {dep.version} is affected by {vuln['id']}"
+               f"{' (' + ', '.join(ids[1:]) + ')' if len(ids) > 1 else ''}; fixed in: {fixed}.")
+    return Finding(tool="pip-audit", rule=rule, message=message,
+                   location=Location(path=targets.relative(dep.file), start_line=dep.line),
+                   severity=rule.severity, context=f"{dep.name}|{vuln['id']}",
+                   properties={"package": dep.name, "installedVersion": dep.version, "advisory": vuln["id"],
+                               "aliases": list(ids[1:]), "fixedVersions": list(vuln.get("fix_versions", []))})
+
+
+def _score(dep: Dependency, ids: list[str], db: AdvisoryDB | None) -> float:
+    """Highest CVSS v3 base score among the advisory's records in the local DB, else the default."""
+    if db is None or dep.version is None:
+        return _DEFAULT_SCORE
+    scores = [base_score(sev.get("score", ""))
+              for record in db.query(dep.name, dep.version)
+              if {record.get("id"), *record.get("aliases", [])} & set(ids)
+              for sev in record.get("severity", []) if sev.get("type", "").startswith("CVSS_V3")]
+    valid = [s for s in scores if s]
+    return max(valid) if valid else _DEFAULT_SCORE
