@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from scanner import __version__, report
-from scanner.errors import EXIT_CODES_HELP, EXIT_USAGE, SecscanError, UsageError
+from scanner.errors import EXIT_CODES_HELP, SecscanError, UsageError
 from scanner.models import Severity, ToolRun
 from scanner.policy import Policy, Verdict, decide
 from scanner.runner import run_tools
@@ -39,7 +39,18 @@ def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Sever
         raise click.BadParameter(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class SecscanGroup(click.Group):
+    """Turns expected failures (SecscanError) into one line on stderr and their exit code; bugs keep a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SecscanError as exc:
+            click.echo(f"secscan: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=SecscanGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="secscan")
 def cli() -> None:
     """secscan runs the standard Python security scanners and OWASP API probes and writes one SARIF 2.1.0 log
@@ -74,7 +85,7 @@ def static(paths: tuple[Path, ...], output: str, fmt: str, tools: list[str], exc
     (default: the current git repository's root) and merge their findings into one SARIF log."""
     if advisory_db is not None and not advisory_db.is_dir():
         raise UsageError(f"--advisory-db: not a directory: {advisory_db}")
-    targets = collect(list(paths) or [Path.cwd()], exclude, root=None if paths else None)
+    targets = collect(list(paths) or [Path.cwd()], exclude)
     options = ToolOptions(timeout=timeout, advisory_db=advisory_db, allow_unaudited=allow_unaudited)
     if not quiet:
         stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
@@ -117,18 +128,8 @@ def _summarise(runs: Sequence[ToolRun], verdict: Verdict) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: expected failures become one line on stderr and their exit code; bugs keep their traceback."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="secscan", standalone_mode=False)
-    except SecscanError as exc:
-        click.echo(f"secscan: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("secscan: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
+    """Console-script entry point (click exits 2 on usage errors, matching EXIT_USAGE)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="secscan")
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ class Targets:
     excludes: tuple[str, ...]
 
     def relative(self, path: str | Path) -> str:
-        """Repo-relative POSIX path for a tool-reported path (relative to cwd or absolute)."""
+        """Repo-relative POSIX path for a tool-reported path (absolute, or relative to the root: tools run there)."""
         p = Path(path)
-        absolute = p if p.is_absolute() else (Path.cwd() / p)
+        absolute = p if p.is_absolute() else (self.root / p)
         try:
             return absolute.resolve().relative_to(self.root).as_posix()
         except ValueError:
