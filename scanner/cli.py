@@ -12,7 +12,8 @@ import click
 from rich.console import Console
 
 from scanner import __version__, report
-from scanner.errors import EXIT_CODES_HELP, SecscanError, UsageError
+from scanner.demo import demo_paths
+from scanner.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_SCAN_ERROR, SecscanError, UsageError
 from scanner.models import Severity, ToolRun
 from scanner.policy import Policy, Verdict, decide
 from scanner.runner import run_tools
@@ -85,16 +86,38 @@ def static(paths: tuple[Path, ...], output: str, fmt: str, tools: list[str], exc
     (default: the current git repository's root) and merge their findings into one SARIF log."""
     if advisory_db is not None and not advisory_db.is_dir():
         raise UsageError(f"--advisory-db: not a directory: {advisory_db}")
-    targets = collect(list(paths) or [Path.cwd()], exclude)
     options = ToolOptions(timeout=timeout, advisory_db=advisory_db, allow_unaudited=allow_unaudited)
-    if not quiet:
-        stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
-    runs = run_tools(tools, targets, options, on_done=None if quiet else _progress)
+    runs, root = _static_scan(list(paths) or [Path.cwd()], exclude, tools, options, quiet)
     verdict = decide(runs, Policy(fail_on=fail_on))
-    _emit(runs, verdict, output, fmt, targets.root)
+    _emit(runs, verdict, output, fmt, root)
     if not quiet:
         _summarise(runs, verdict)
     sys.exit(verdict.exit_code)
+
+
+def _static_scan(paths: list[Path], exclude: Sequence[str], tools: list[str], options: ToolOptions,
+                 quiet: bool) -> tuple[list[ToolRun], Path]:
+    targets = collect(paths, exclude)
+    if not quiet:
+        stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
+    return run_tools(tools, targets, options, on_done=None if quiet else _progress), targets.root
+
+
+@cli.command()
+@click.option("-o", "--output", default="secscan-demo.sarif", show_default=True, metavar="FILE",
+              help="Where the demo's SARIF log goes.")
+def demo(output: str) -> None:
+    """Scan the bundled vulnerable example end to end (needs a source checkout) and print the summary.
+
+    Exits 0 when every tool ran (the example is vulnerable on purpose, so findings are expected), 3 otherwise."""
+    example = demo_paths()
+    options = ToolOptions(advisory_db=example.advisories)
+    runs, root = _static_scan([example.static_app], (), list(TOOLS), options, quiet=False)
+    verdict = decide(runs)
+    _emit(runs, verdict, output, "sarif", root)
+    _summarise(runs, verdict)
+    stderr.print(f"SARIF written to {output}; the demo app is vulnerable on purpose, so FAIL is the expected verdict.")
+    sys.exit(EXIT_SCAN_ERROR if verdict.exit_code == EXIT_SCAN_ERROR else EXIT_OK)
 
 
 def _progress(run: ToolRun) -> None:
