@@ -1,28 +1,24 @@
-"""Command line: the only module that prints or exits."""
+"""Command line: the only modules that print or exit are this one and cli_common / owasp_probes.command."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from scanner import __version__, report
-from scanner.demo import demo_paths
-from scanner.errors import EXIT_CODES_HELP, EXIT_OK, EXIT_SCAN_ERROR, SecscanError, UsageError
+from scanner import __version__
+from scanner.cli_common import emit, progress, severity_option, stderr, summarise, warn
+from scanner.demo import run_demo
+from scanner.errors import EXIT_CODES_HELP, SecscanError, UsageError
 from scanner.models import Severity, ToolRun
-from scanner.policy import Policy, Verdict, decide
+from scanner.policy import Policy, decide
 from scanner.runner import run_tools
-from scanner.sarif import dumps, to_sarif
 from scanner.targets import collect
 from scanner.tools import TOOLS, ToolOptions
 from scanner.tools.base import DEFAULT_TIMEOUT
-
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _tool_list(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
@@ -31,13 +27,6 @@ def _tool_list(_ctx: click.Context, _param: click.Parameter, value: str) -> list
     if unknown or not names:
         raise click.BadParameter(f"unknown tool {', '.join(unknown) or '(empty)'}; choose from {', '.join(TOOLS)}")
     return list(dict.fromkeys(names))
-
-
-def _severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 class SecscanGroup(click.Group):
@@ -70,7 +59,7 @@ def cli() -> None:
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Extra exclude glob (repeatable), applied to every tool alike, on top of the defaults "
                    "(VCS folders, virtualenvs, node_modules, caches, build/dist).")
-@click.option("--fail-on", default="high", show_default=True, callback=_severity,
+@click.option("--fail-on", default="high", show_default=True, callback=severity_option,
               help="Lowest severity that fails the run: low, medium, high or critical.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
               help="Seconds each tool may run before it is killed and recorded as timed out.")
@@ -83,77 +72,51 @@ def cli() -> None:
 def static(paths: tuple[Path, ...], output: str, fmt: str, tools: list[str], exclude: tuple[str, ...],
            fail_on: Severity, timeout: float, advisory_db: Path | None, allow_unaudited: bool, quiet: bool) -> None:
     """Run bandit, semgrep (secscan's rule pack), pip-audit and detect-secrets concurrently on PATHS
-    (default: the current git repository's root) and merge their findings into one SARIF log."""
+    (default: the current directory) and merge their findings into one SARIF log."""
     if advisory_db is not None and not advisory_db.is_dir():
         raise UsageError(f"--advisory-db: not a directory: {advisory_db}")
     options = ToolOptions(timeout=timeout, advisory_db=advisory_db, allow_unaudited=allow_unaudited)
-    runs, root = _static_scan(list(paths) or [Path.cwd()], exclude, tools, options, quiet)
+    runs, root = static_scan(list(paths) or [Path.cwd()], exclude, tools, options, quiet)
     verdict = decide(runs, Policy(fail_on=fail_on))
-    _emit(runs, verdict, output, fmt, root)
+    emit(runs, verdict, output, fmt, root)
+    warn(runs)
     if not quiet:
-        _summarise(runs, verdict)
+        summarise(runs, verdict)
     sys.exit(verdict.exit_code)
 
 
-def _static_scan(paths: list[Path], exclude: Sequence[str], tools: list[str], options: ToolOptions,
-                 quiet: bool) -> tuple[list[ToolRun], Path]:
+def static_scan(paths: list[Path], exclude: Sequence[str], tools: list[str], options: ToolOptions,
+                quiet: bool) -> tuple[list[ToolRun], Path]:
     targets = collect(paths, exclude)
     if not quiet:
         stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
-    return run_tools(tools, targets, options, on_done=None if quiet else _progress), targets.root
+    return run_tools(tools, targets, options, on_done=None if quiet else progress), targets.root
 
 
 @cli.command()
 @click.option("-o", "--output", default="secscan-demo.sarif", show_default=True, metavar="FILE",
               help="Where the demo's SARIF log goes.")
 def demo(output: str) -> None:
-    """Scan the bundled vulnerable example end to end (needs a source checkout) and print the summary.
+    """Scan the bundled vulnerable example end to end (needs a source checkout): the static scanners on
+    fixtures/vuln_apps/static_vuln, then the API probes against fixtures/vuln_apps/tenant_api started on
+    127.0.0.1. Writes one SARIF and prints the summary.
 
     Exits 0 when every tool ran (the example is vulnerable on purpose, so findings are expected), 3 otherwise."""
-    example = demo_paths()
-    options = ToolOptions(advisory_db=example.advisories)
-    runs, root = _static_scan([example.static_app], (), list(TOOLS), options, quiet=False)
-    verdict = decide(runs)
-    _emit(runs, verdict, output, "sarif", root)
-    _summarise(runs, verdict)
-    stderr.print(f"SARIF written to {output}; the demo app is vulnerable on purpose, so FAIL is the expected verdict.")
-    sys.exit(EXIT_SCAN_ERROR if verdict.exit_code == EXIT_SCAN_ERROR else EXIT_OK)
-
-
-def _progress(run: ToolRun) -> None:
-    stderr.print(f"  {run.tool}: {run.status.value}, {len(run.findings)} findings, {run.wall_seconds:.1f}s")
-
-
-def _emit(runs: Sequence[ToolRun], verdict: Verdict, output: str, fmt: str, root: Path) -> None:
-    text = dumps(to_sarif(runs, root))
-    if output == "-":
-        sys.stdout.write(text)
-    else:
-        _write(Path(output), text)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(report.to_json(runs, verdict), indent=2, sort_keys=True) + "\n")
-    elif fmt == "text":
-        sys.stdout.write(report.text_lines(runs))
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-
-def _summarise(runs: Sequence[ToolRun], verdict: Verdict) -> None:
-    for line in report.problems(runs):
-        stderr.print(f"[red]error[/]: {line}")
-    stderr.print(report.summary_table(runs, verdict))
+    sys.exit(run_demo(output, lambda paths, options: static_scan(paths, (), list(TOOLS), options, False)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point (click exits 2 on usage errors, matching EXIT_USAGE)."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="secscan")
 
+
+def _register_api() -> None:
+    from owasp_probes.command import api  # the core reaches the probes only through this command and its registry
+
+    cli.add_command(api)
+
+
+_register_api()
 
 if __name__ == "__main__":
     main()

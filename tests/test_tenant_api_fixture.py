@@ -6,11 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 import yaml
 from fastapi import FastAPI
 
+from fixtures.vuln_apps.serve import serve
 from fixtures.vuln_apps.tenant_api.app import create_app, factory, flaws_of, issue_token, reset_state
 from fixtures.vuln_apps.tenant_api.dump_specs import SPECS, render_spec
 from fixtures.vuln_apps.tenant_api.flaws import (
@@ -59,44 +57,13 @@ class Target:
         return self.client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_listening(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"uvicorn did not start on port {port}")
-
-
-@contextmanager
-def _serve(app: FastAPI) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        _wait_until_listening(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def targets() -> Iterator[dict[str, Target]]:
     with ExitStack() as stack:
         running = {}
         for name, flaws in VARIANTS.items():
             app = create_app(flaws)
-            client = stack.enter_context(httpx.Client(base_url=stack.enter_context(_serve(app)), timeout=15))
+            client = stack.enter_context(httpx.Client(base_url=stack.enter_context(serve(app)), timeout=15))
             tokens = {user: issue_token(app, user) for user in SEED_PASSWORDS}
             running[name] = Target(app, flaws_of(app), client, tokens)
         yield running

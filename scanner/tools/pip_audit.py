@@ -20,7 +20,7 @@ from scanner.advisories import AdvisoryDB, AdvisoryDBError, serve
 from scanner.cvss import base_score
 from scanner.depfiles import Dependency, is_dep_file, parse as parse_depfile, partition_unique
 from scanner.errors import ToolMissing, ToolOutputError
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun, severity_for_score
+from scanner.models import Finding, Location, Notification, Rule, Status, ToolRun, severity_for_score
 from scanner.targets import Targets
 from scanner.tools.base import ToolOptions, execute, failed, locate, merge_runs, package_version
 

@@ -1,0 +1,128 @@
+"""What a probe returns (ApiFinding) and what it receives (ProbeContext)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from owasp_probes.evidence import EvidenceStep
+from owasp_probes.http import ApiClient, Exchange
+from owasp_probes.resources import Resource, Resources
+from owasp_probes.spec import ApiSpec, Operation
+from owasp_probes.tenants import Tenant, Tenants
+from scanner.models import Severity
+
+_TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiFinding:
+    """One confirmed (or, at most low severity, suspected) problem on one operation."""
+
+    rule_id: str
+    title: str
+    owasp: str  # e.g. "API1:2023"
+    severity: Severity
+    cwe: int
+    method: str
+    path: str  # the path template, e.g. /books/{book_id}
+    url: str  # the concrete URL attacked, without credentials
+    tenants: tuple[str, ...]  # names only: (owner, attacker) or (actor,)
+    confirmed: bool
+    message: str
+    evidence: tuple[EvidenceStep, ...] = ()
+    parameter: str | None = None
+    roles: tuple[str, ...] = ()  # tenant roles in the order of `tenants`; part of the fingerprint
+    description: str = ""
+    inconclusive: bool = False  # set by the engine when a tenant's credentials stopped working
+
+    @property
+    def variant(self) -> str:
+        return "->".join(self.roles) + "|" + (self.parameter or "")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    allow_destructive: bool = False
+
+
+@dataclass(slots=True)
+class ProbeContext:
+    """Everything a probe may use. Send every request through `client` (scope, budget, evidence)."""
+
+    spec: ApiSpec
+    tenants: Tenants
+    client: ApiClient
+    resources: Resources
+    identities: Mapping[str, Any]  # tenant name -> body of the identity endpoint (e.g. GET /users/me)
+    identity_op: Operation | None
+    canaries: Mapping[str, str]  # tenant name -> its canary string
+    options: ScanOptions = ScanOptions()
+    created: list[Resource] = field(default_factory=list)  # objects secscan created (cleanup candidates)
+
+    @property
+    def base_url(self) -> str:
+        return self.spec.base_url
+
+    def operations(self, method: str | None = None, param: str | None = None) -> list[Operation]:
+        """Spec operations, optionally only one method and/or those with path parameter `param`."""
+        return [op for op in self.spec.operations
+                if (method is None or op.method == method.upper()) and (param is None or param in op.path_params)]
+
+    def others(self, tenant: Tenant) -> list[Tenant]:
+        return [t for t in self.tenants if t.name != tenant.name]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    async def call(self, tenant: Tenant | None, op: Operation, values: Mapping[str, Any],
+                   body: Any = None, query: Mapping[str, Any] | None = None) -> Exchange:
+        """Send `op` with path values filled in (missing ones from schemathesis' example)."""
+        missing = [p for p in op.path_params if p not in values]
+        path = fill_path(op.path, {**(self.spec.example(op).path if missing else {}), **values})
+        extra: dict[str, Any] = {} if body is None else {"json_body": body}
+        return await self.client.request(op.method, path, tenant=tenant, template=op.path, params=query, **extra)
+
+    def is_public(self, param: str, value: Any) -> bool:
+        """True when some tenant declares (param, value) under `public:` in tenants.yaml."""
+        return any(str(value) in t.public.get(param, ()) for t in self.tenants)
+
+
+def fill_path(template: str, values: Mapping[str, Any]) -> str:
+    """/books/{book_id} + {book_id: 3} -> /books/3 (values URL-quoted)."""
+    return _TEMPLATE_PARAM.sub(lambda m: quote(str(values.get(m.group(1), "")), safe=""), template)
+
+
+def steps(*pairs: tuple[str, Exchange | None]) -> tuple[EvidenceStep, ...]:
+    """Evidence steps from (role, exchange) pairs, skipping missing exchanges."""
+    return tuple(exchange.step(name) for name, exchange in pairs if exchange is not None)
+
+
+async def gather(*awaitables: Awaitable[T]) -> list[T]:
+    """Like asyncio.gather, but the first failure (BudgetExhausted, OutOfScope...) cancels the siblings."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_wrap(aw)) for aw in awaitables]
+    except BaseExceptionGroup as failures:
+        first = failures.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [task.result() for task in tasks]
+
+
+async def _wrap(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def first_of(items: Sequence[ApiFinding]) -> list[ApiFinding]:
+    """Keep the first finding per (rule, method, path, variant): one result per fingerprint identity."""
+    seen: dict[tuple[str, str, str, str], ApiFinding] = {}
+    for item in items:
+        seen.setdefault((item.rule_id, item.method, item.path, item.variant), item)
+    return list(seen.values())

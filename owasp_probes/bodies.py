@@ -1,0 +1,32 @@
+"""Request bodies for write probes: idempotent updates built from the current representation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from owasp_probes.base import ProbeContext
+from owasp_probes.schema_utils import properties, required
+from owasp_probes.spec import Operation
+
+
+def read_op_for(ctx: ProbeContext, op: Operation) -> Operation | None:
+    """The GET on the same path (PUT /books/{id} -> GET /books/{id}; PATCH /users/me -> GET /users/me)."""
+    return ctx.spec.find("GET", op.path)
+
+
+def item_read_for(ctx: ProbeContext, producer: Operation, param: str) -> Operation | None:
+    """POST /books -> GET /books/{book_id}."""
+    return ctx.spec.find("GET", producer.path.rstrip("/") + "/{" + param + "}")
+
+
+def update_body(ctx: ProbeContext, op: Operation, current: Any) -> dict[str, Any] | None:
+    """The request-schema properties of `current` (so sending it changes nothing), required gaps from the example."""
+    if not isinstance(current, dict) or op.body_schema is None:
+        return None
+    props = properties(op.body_schema)
+    body = {key: current[key] for key in props if current.get(key) is not None}
+    gaps = [key for key in required(op.body_schema) if key not in body]
+    example = ctx.spec.example(op).body if gaps else {}
+    if gaps and not (isinstance(example, dict) and all(key in example for key in gaps)):
+        return None
+    return {**body, **{key: example[key] for key in gaps}}

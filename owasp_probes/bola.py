@@ -1,0 +1,80 @@
+"""API1:2023 BOLA probe: every tenant tries every other tenant's objects; reads confirmed by canary/baseline."""
+
+from __future__ import annotations
+
+from owasp_probes.base import ApiFinding, ProbeContext, first_of, gather, steps
+from owasp_probes.bola_common import Attempt, attempts, body_of, finding, missing_id, values_for
+from owasp_probes.bola_writes import delete_matrix, update_matrix
+from owasp_probes.http import Exchange
+from owasp_probes.registry import probe
+from owasp_probes.schema_utils import similarity
+
+SIMILAR = 0.9
+
+
+@probe("bola", owasp="API1:2023", title="Broken object level authorization", min_tenants=2)
+async def bola(ctx: ProbeContext) -> list[ApiFinding]:
+    """Reads on every object; updates on objects secscan created; deletes only with --allow-destructive."""
+    found: list[ApiFinding] = []
+    for param in ctx.resources.params():
+        ops = [op for op in ctx.operations(param=param) if op.requires_auth]
+        found += await read_matrix(ctx, param, [op for op in ops if op.method == "GET"])
+        found += await update_matrix(ctx, param, [op for op in ops if op.method in ("PUT", "PATCH")])
+        if ctx.options.allow_destructive:
+            found += await delete_matrix(ctx, param, [op for op in ops if op.method == "DELETE"])
+    return first_of(found)
+
+
+def leaked(a: Attempt, attack: Exchange, baseline: Exchange, own: Exchange | None) -> str | None:
+    """How the attack body proves it is the owner's object: the canary, or near-identity with the owner's view."""
+    if a.resource.canary and a.resource.canary in attack.text:
+        return "the response contains the owner's canary"
+    ratio = similarity(body_of(attack), body_of(baseline))
+    if ratio < SIMILAR:
+        return None
+    if own is not None and own.ok and similarity(body_of(attack), body_of(own)) >= ratio:
+        return None  # it looks at least as much like the attacker's own object
+    return f"the response matches the owner's view (similarity {ratio:.2f})"
+
+
+async def read_matrix(ctx: ProbeContext, param: str, ops: list) -> list[ApiFinding]:
+    """Owner baselines, one control per (operation, attacker), then every attack; all concurrent per phase."""
+    tries = attempts(ctx, param, ops)
+    firsts = {a.base_key: a for a in tries}
+    for tenant in ctx.tenants:  # the attacker's own view of the same operation, for the similarity check
+        for r in ctx.resources.of(param, tenant.name, limit=1):
+            for op in ops:
+                firsts.setdefault((op.label, r.key, tenant.name), Attempt(op, r, tenant, tenant))
+    baselines = await _gather(ctx, {k: (a.owner, a.op, values_for(ctx, a.owner, a.resource))
+                                    for k, a in firsts.items()})
+    control_keys = {(a.op.label, a.attacker.name): (a.attacker, a.op, {param: missing_id(a.op, param)}) for a in tries}
+    controls = await _gather(ctx, control_keys)
+    live = [a for a in tries if baselines[a.base_key].ok]
+    attacks = await gather(*(ctx.call(a.attacker, a.op, values_for(ctx, a.owner, a.resource)) for a in live))
+    found = []
+    for a, attack in zip(live, attacks, strict=True):
+        item = judge_read(ctx, a, attack, baselines, controls[(a.op.label, a.attacker.name)])
+        found += [item] if item else []
+    return found
+
+
+async def _gather(ctx: ProbeContext, jobs: dict) -> dict:
+    keys = list(jobs)
+    replies = await gather(*(ctx.call(*jobs[k]) for k in keys))
+    return dict(zip(keys, replies, strict=True))
+
+
+def judge_read(ctx: ProbeContext, a: Attempt, attack: Exchange, baselines: dict,
+               control: Exchange) -> ApiFinding | None:
+    if not attack.ok:
+        return None
+    if control.ok and similarity(body_of(control), body_of(attack)) >= SIMILAR:
+        return None  # a nonexistent id gives the same answer: public or broken, not an ownership leak
+    mine = ctx.resources.of(a.resource.param, a.attacker.name, limit=1)
+    own = baselines.get((a.op.label, mine[0].key, a.attacker.name)) if mine else None
+    baseline = baselines[a.base_key]
+    how = leaked(a, attack, baseline, own)
+    if how is None:
+        return None
+    proof = f"{how}; a nonexistent {a.resource.param} answered {control.status}"
+    return finding(a, proof, attack, steps(("owner baseline", baseline), ("attack", attack), ("control", control)))

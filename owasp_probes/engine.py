@@ -1,0 +1,161 @@
+"""run_api_scan: load spec and tenants, preflight, discover resources, run the probes, clean up, one ToolRun."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from owasp_probes.base import ApiFinding, ProbeContext, ScanOptions
+from owasp_probes.discovery import collection_of, discover_resources
+from owasp_probes.http import ApiClient, BudgetExhausted, ClientLimits, OutOfScope
+from owasp_probes.preflight import preflight
+from owasp_probes.progress import RunProgress
+from owasp_probes.registry import ProbeInfo, discover
+from owasp_probes.resources import Resources
+from owasp_probes.spec import ApiSpec, load_spec
+from owasp_probes.tenants import Tenants, load_tenants
+from owasp_probes.to_findings import TOOL, mark_inconclusive, to_finding
+from scanner import __version__
+from scanner.errors import UsageError
+from scanner.models import Notification, Status, ToolRun
+from scanner.targets import find_root
+
+
+@dataclass(frozen=True, slots=True)
+class ApiScanSettings:
+    openapi: str  # a file path or an http(s) URL
+    tokens: Path
+    base_url: str | None = None
+    probes: tuple[str, ...] = ()  # empty: every registered probe
+    max_requests: int = 2000
+    rate: float | None = None
+    timeout: float = 10.0
+    allow_destructive: bool = False
+    concurrency: int = 8
+    quiet: bool = False
+    root: Path | None = None  # findings are relative to it; default: the git root of the spec file
+
+
+def select_probes(names: tuple[str, ...]) -> list[ProbeInfo]:
+    registry = discover()
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise UsageError(f"unknown probe {', '.join(unknown)}; choose from {', '.join(registry.names())}")
+    return [registry.get(n) for n in (names or tuple(registry.names()))]
+
+
+def scan_root(openapi: str, root: Path | None = None) -> Path:
+    """Findings are relative to this: `root`, else the git work tree of the spec file (cwd for URL specs)."""
+    if root is not None:
+        return root.resolve()
+    if urlsplit(openapi).scheme in ("http", "https"):
+        return Path.cwd().resolve()
+    return find_root(Path(openapi).resolve())
+
+
+def spec_location(spec: ApiSpec, root: Path) -> str:
+    """Repo-relative POSIX path of the spec file; URL specs use the URL's file name."""
+    if spec.file is None:
+        return Path(urlsplit(spec.source).path).name or "openapi.json"
+    try:
+        return spec.file.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(spec.file.resolve(), root)).as_posix()
+
+
+def run_api_scan(settings: ApiScanSettings) -> ToolRun:
+    """The whole `secscan api` run; expected failures raise SecscanError (UsageError, TargetUnreachable)."""
+    started = time.monotonic()
+    probes = select_probes(settings.probes)
+    tenants = load_tenants(settings.tokens)
+    spec = load_spec(settings.openapi, settings.base_url, settings.timeout)
+    progress = RunProgress(not settings.quiet, settings.max_requests)
+    try:
+        findings, notes, status = asyncio.run(_scan(settings, spec, tenants, probes, progress))
+    finally:
+        progress.close()
+    spec_path = spec_location(spec, scan_root(settings.openapi, settings.root))
+    return ToolRun(
+        tool=TOOL, status=status, findings=tuple(to_finding(f, spec, spec_path) for f in findings),
+        notifications=tuple(notes), version=__version__,
+        command=("secscan", "api", "--openapi", settings.openapi, "--probes", ",".join(p.name for p in probes)),
+        wall_seconds=time.monotonic() - started,
+        information_uri="https://owasp.org/API-Security/",
+    )
+
+
+async def _scan(settings: ApiScanSettings, spec: ApiSpec, tenants: Tenants, probes: list[ProbeInfo],
+                progress: RunProgress) -> tuple[list[ApiFinding], list[Notification], Status]:
+    limits = ClientLimits(settings.max_requests, settings.concurrency, settings.rate, settings.timeout)
+    async with ApiClient(spec.base_url, tenants, limits, on_request=progress.tick) as client:
+        try:
+            result = await preflight(client, spec, tenants)
+        except BudgetExhausted:
+            too_small = f"--max-requests {settings.max_requests} is too small even for the auth preflight"
+            raise UsageError(too_small) from None
+        ctx = ProbeContext(spec, tenants, client, Resources(), result.identities, result.operation,
+                           {t.name: f"secscan-canary-{secrets.token_hex(4)}" for t in tenants},
+                           ScanOptions(allow_destructive=settings.allow_destructive))
+        progress.stage("discovering resources")
+        findings, status = await _run_probes(ctx, probes, progress)
+        if settings.allow_destructive:
+            progress.stage("cleaning up")
+            await _cleanup(ctx)
+        failed = sum(1 for exchange in client.exchanges if exchange.status is None)
+        if failed:
+            client.note("warning", f"{failed} requests got no response (timeout or connection error); "
+                                   "results may be incomplete")
+        client.note("note", f"{client.requests_made} requests, {len(ctx.resources)} objects discovered, "
+                            f"{len(ctx.created)} created by secscan")
+        notes = [Notification(level, message) for level, message in client.notes]
+        return mark_inconclusive(findings, client.health.broken), notes, status
+
+
+async def _run_probes(ctx: ProbeContext, probes: list[ProbeInfo],
+                      progress: RunProgress) -> tuple[list[ApiFinding], Status]:
+    findings: list[ApiFinding] = []
+    status = Status.OK
+    try:
+        await discover_resources(ctx)
+        for info in probes:
+            progress.stage(f"probe {info.name}")
+            if len(ctx.tenants.tenants) < info.min_tenants:
+                ctx.client.note("warning", f"probe {info.name} needs {info.min_tenants} tenants; skipped")
+                continue
+            found, ok = await _one_probe(ctx, info)
+            findings.extend(found)
+            status = status if ok else Status.FAILED
+    except BudgetExhausted:
+        pass  # recorded by the client as a warning; what was found so far is kept
+    return findings, status
+
+
+async def _one_probe(ctx: ProbeContext, info: ProbeInfo) -> tuple[list[ApiFinding], bool]:
+    """Run one probe; a crash is an error notification (the run is incomplete) and the next probe runs."""
+    try:
+        return list(await info.run(ctx)), True
+    except (BudgetExhausted, asyncio.CancelledError):
+        raise
+    except OutOfScope:
+        ctx.client.note("warning", f"probe {info.name} stopped at an out-of-scope request")
+        return [], True
+    except Exception as exc:  # noqa: BLE001 - a crashing probe must not take the others down
+        ctx.client.note("error", f"probe {info.name} crashed: {type(exc).__name__}: {exc}")
+        return [], False
+
+
+async def _cleanup(ctx: ProbeContext) -> None:
+    """Delete (as their owner) only the objects secscan created; failures are ignored."""
+    for resource in reversed(ctx.created):
+        ops = [op for op in ctx.operations("DELETE", resource.param)
+               if op.path == collection_of(op.path, resource.param) + "/{" + resource.param + "}"]
+        for op in ops[:1]:
+            try:
+                await ctx.call(ctx.tenants.by_name(resource.owner), op, {resource.param: resource.value})
+            except (BudgetExhausted, OutOfScope):
+                return

@@ -1,0 +1,93 @@
+"""The probe registry: `@probe(...)` registers a probe; `discover()` imports every module of the package."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from owasp_probes.base import ApiFinding, ProbeContext
+
+ProbeFunc = Callable[["ProbeContext"], Awaitable[Sequence["ApiFinding"]]]
+T = TypeVar("T")
+# Engine modules: never probe modules, so discovery does not import them (and cannot create import cycles).
+CORE_MODULES = frozenset({
+    "base", "bodies", "command", "discovery", "engine", "evidence", "health", "http", "jwt_tools", "preflight",
+    "progress", "registry", "resources", "schema_utils", "scope", "spec", "spec_parts", "tenants", "to_findings",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeInfo:
+    """A registered probe: its `--probes` name, OWASP category and the coroutine function to run."""
+
+    name: str
+    owasp: str
+    title: str
+    run: ProbeFunc
+    min_tenants: int = 1
+    module: str = ""
+
+
+class Registry:
+    """Probes by name; registering a name twice is an error."""
+
+    def __init__(self) -> None:
+        self._probes: dict[str, ProbeInfo] = {}
+
+    def register(self, info: ProbeInfo) -> None:
+        existing = self._probes.get(info.name)
+        if existing is not None and _origin(existing) != _origin(info):
+            raise ValueError(f"duplicate probe name {info.name!r} ({_origin(existing)} and {_origin(info)})")
+        self._probes[info.name] = info
+
+    def get(self, name: str) -> ProbeInfo:
+        return self._probes[name]
+
+    def names(self) -> list[str]:
+        return list(self._probes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._probes
+
+
+REGISTRY = Registry()
+
+
+def _origin(info: ProbeInfo) -> str:
+    """Where a probe is defined; re-registering from the same place (a module reload) is not a duplicate."""
+    return f"{info.module}.{getattr(info.run, '__qualname__', '?')}"
+
+
+def probe(name: str, *, owasp: str, title: str = "", min_tenants: int = 1,
+          registry: Registry | None = None) -> Callable[[T], T]:
+    """Register an `async def f(ctx) -> list[ApiFinding]`, or a class with `async def run(self, ctx)`."""
+
+    def decorate(target: T) -> T:
+        run: Any = _class_runner(target) if isinstance(target, type) else target
+        info = ProbeInfo(name, owasp, title or name, run, min_tenants, getattr(target, "__module__", ""))
+        (registry or REGISTRY).register(info)
+        return target
+
+    return decorate
+
+
+def _class_runner(cls: type) -> ProbeFunc:
+    async def run(ctx: ProbeContext) -> Sequence[ApiFinding]:
+        return await cls().run(ctx)
+
+    run.__qualname__ = cls.__qualname__
+    return run
+
+
+def discover(package: str = "owasp_probes") -> Registry:
+    """Import every non-core module of `package` so its `@probe` decorators run; returns the registry."""
+    pkg = importlib.import_module(package)
+    for module in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if module.name.startswith("_") or module.name in CORE_MODULES or module.ispkg:
+            continue
+        importlib.import_module(f"{package}.{module.name}")
+    return REGISTRY

@@ -1,0 +1,46 @@
+"""ApiFinding -> scanner.models.Finding (tool secscan-api), located at the operation's line in the spec."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+
+from owasp_probes.base import ApiFinding
+from owasp_probes.spec import ApiSpec
+from scanner.models import Finding, Location, Rule, Severity
+
+TOOL = "secscan-api"
+HELP_URI = "https://owasp.org/API-Security/editions/2023/en/0x11-t10/"
+
+
+def rule_for(item: ApiFinding) -> Rule:
+    return Rule(id=item.rule_id, title=item.title, description=item.description or item.title,
+                severity=item.severity, help_uri=HELP_URI, precision="high", cwe=(item.cwe,),
+                owasp=(f"{item.owasp}",))
+
+
+def mark_inconclusive(items: list[ApiFinding], broken: Collection[str]) -> list[ApiFinding]:
+    """Findings involving a tenant whose credentials stopped working: unconfirmed, low."""
+    return [dataclasses.replace(i, confirmed=False, severity=Severity.LOW, inconclusive=True,
+                                message=i.message + " (inconclusive: credentials of "
+                                        f"{', '.join(t for t in i.tenants if t in broken)} stopped working)")
+            if set(i.tenants) & set(broken) else i for i in items]
+
+
+def to_finding(item: ApiFinding, spec: ApiSpec, spec_path: str) -> Finding:
+    op = spec.find(item.method, item.path)
+    properties = {
+        "owasp": item.owasp, "method": item.method, "pathTemplate": item.path, "url": item.url,
+        "tenants": list(item.tenants), "confirmed": item.confirmed,
+        "evidence": [step.as_dict() for step in item.evidence],
+    }
+    if item.parameter:
+        properties["parameter"] = item.parameter
+    if item.inconclusive:
+        properties["inconclusive"] = True
+    return Finding(
+        tool=TOOL, rule=rule_for(item), message=item.message,
+        location=Location(spec_path, op.line if op else 1), severity=item.severity,
+        context=f"{item.method}|{item.path}|{item.rule_id}|{item.variant}",
+        logical_location=f"{item.method} {item.path}", properties=properties,
+    )

@@ -1,0 +1,83 @@
+"""BOLA probe against the tenant API: exact findings on the vulnerable app, none on the fixed twin."""
+
+from __future__ import annotations
+
+from fixtures.vuln_apps.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
+
+EXPECTED = {
+    ("bola", "GET /books/{book_id}"), ("bola", "PUT /books/{book_id}"), ("bola", "DELETE /books/{book_id}"),
+    ("bola", "GET /books/{book_id}/export"),  # the no_auth route is readable cross-tenant too
+    ("bola", "GET /users/{user_id}"),
+}
+
+
+def test_ground_truth_covers_expected_operations():
+    truth = {*FLAW_OPERATIONS["bola"], *FLAW_OPERATIONS["bola_user"], *FLAW_OPERATIONS["no_auth"]}
+    assert {op for _, op in EXPECTED} == truth
+
+
+def test_bola_found_exactly_on_vulnerable_app(vulnerable_run, ops_of):
+    assert {item for item in ops_of(vulnerable_run) if item[0] == "bola"} == EXPECTED
+    assert vulnerable_run.status.value == "ok"
+
+
+def test_fixed_twin_has_no_finding_at_all(fixed_run):
+    assert fixed_run.status.value == "ok"
+    assert [f.logical_location for f in fixed_run.findings] == []
+
+
+def test_decoys_never_flagged(vulnerable_run, fixed_run):
+    flagged = {f.logical_location for f in (*vulnerable_run.findings, *fixed_run.findings)}
+    assert not flagged & set(DECOY_OPERATIONS)
+
+
+def test_every_bola_finding_is_confirmed_with_three_steps(vulnerable_run):
+    for f in (f for f in vulnerable_run.findings if f.rule.id == "bola"):
+        props = f.properties
+        owner, attacker = props["tenants"]
+        assert owner != attacker and attacker != "admin"
+        assert props["confirmed"] is True and props["owasp"] == "API1:2023"
+        names = [step["step"] for step in props["evidence"]]
+        assert names[:2] == ["owner baseline", "attack"] and names[2] in ("control", "read-back")
+        attack = props["evidence"][1]
+        assert 200 <= attack["status"] < 300
+        assert f"$SECSCAN_TOKEN_{attacker.upper()}" in attack["curl"]
+        assert f"$SECSCAN_TOKEN_{owner.upper()}" in props["evidence"][0]["curl"]
+        roles = "->".join("admin" if name == "admin" else "user" for name in props["tenants"])
+        assert f.context == f"{props['method']}|{props['pathTemplate']}|bola|{roles}|{props['parameter']}"
+
+
+def test_admin_reading_others_objects_is_not_a_finding(fixed, tmp_path):
+    """On the fixed twin the admin legitimately reads alice's objects (200 with her canary): not BOLA."""
+    run = fixed.scan(fixed.tenants_yaml(tmp_path, users=("admin", "alice")), probes=("bola",))
+    assert run.findings == ()
+
+
+def test_only_alice_reads_flagged_when_only_admin_and_alice(vulnerable, tmp_path):
+    run = vulnerable.scan(vulnerable.tenants_yaml(tmp_path, users=("admin", "alice")), probes=("bola",))
+    assert run.findings and all(f.properties["tenants"] == ["admin", "alice"] for f in run.findings)
+
+
+def test_no_delete_without_allow_destructive(vulnerable, tmp_path, ops_of):
+    run = vulnerable.scan(vulnerable.tenants_yaml(tmp_path, users=("alice", "bob")), probes=("bola",))
+    assert {op for _, op in ops_of(run)} == {op for _, op in EXPECTED} - {"DELETE /books/{book_id}"}
+    store = vulnerable.app.state.ctx.store
+    assert store.book(1) is not None and store.book(3) is not None  # seeded objects untouched
+
+
+def test_public_objects_are_not_findings(vulnerable, tmp_path):
+    """Objects declared public in tenants.yaml are skipped; the user objects stay in scope."""
+    public = {"public": {"book_id": [str(i) for i in range(1, 200)]}}
+    path = vulnerable.tenants_yaml(tmp_path, users=("alice", "bob"), alice=public, bob=public)
+    run = vulnerable.scan(path, probes=("bola",))
+    assert {f.logical_location for f in run.findings} == {"GET /users/{user_id}"}
+
+
+def test_objects_declared_in_owns_are_attacked(vulnerable, tmp_path):
+    """carol's book 60 is not on her first list page; only `owns` tells secscan about it."""
+    bob_public = {"public": {"book_id": ["3", "4", *(str(i) for i in range(65, 70))]}}  # bob's and all new ones
+    path = vulnerable.tenants_yaml(tmp_path, users=("bob", "carol"), bob=bob_public,
+                                   carol={"owns": {"book_id": ["60"]}})
+    run = vulnerable.scan(path, probes=("bola",))
+    reads = {f.properties["url"] for f in run.findings if f.logical_location == "GET /books/{book_id}"}
+    assert reads == {f"{vulnerable.base_url}/books/60"}

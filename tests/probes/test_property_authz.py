@@ -1,0 +1,56 @@
+"""BOPLA probes: mass assignment confirmed by read-back, excessive data exposure by property names only."""
+
+from __future__ import annotations
+
+import json
+
+from fixtures.vuln_apps.tenant_api.flaws import FLAW_OPERATIONS
+from scanner.sarif import dumps, to_sarif
+
+MASS = {("mass-assignment", op) for op in FLAW_OPERATIONS["mass_assignment"]}
+EXPOSURE = {("excessive-data", op) for op in FLAW_OPERATIONS["excessive_data"]}
+
+
+def test_expected_sets_match_the_fixture_ground_truth():
+    assert MASS == {("mass-assignment", "PATCH /users/me"), ("mass-assignment", "POST /books")}
+    assert {op for _, op in EXPOSURE} == {"GET /users/me", "PATCH /users/me", "GET /users/{user_id}"}
+
+
+def test_mass_assignment_found_where_values_persisted(vulnerable_run, ops_of):
+    assert {item for item in ops_of(vulnerable_run) if item[0] == "mass-assignment"} == MASS
+    by_op = {f.logical_location: f for f in vulnerable_run.findings if f.rule.id == "mass-assignment"}
+    assert set(by_op["PATCH /users/me"].properties["parameter"].split(",")) >= {"role", "is_admin", "balance"}
+    assert by_op["POST /books"].properties["parameter"] == "owner_id"
+    for finding in by_op.values():
+        assert [s["step"] for s in finding.properties["evidence"]] == ["baseline", "attack", "read-back"]
+        assert finding.properties["confirmed"] is True and finding.properties["owasp"] == "API3:2023"
+
+
+def test_fixed_twin_accepts_and_ignores_so_no_mass_assignment(fixed, tmp_path):
+    run = fixed.scan(fixed.tenants_yaml(tmp_path), probes=("mass-assignment", "excessive-data"))
+    assert run.findings == ()
+    # the twin really did accept the extra properties (2xx) and ignore them
+    assert fixed.app.state.ctx.store.user(1)["role"] == "user"
+
+
+def test_mass_assignment_restores_the_actors_profile(vulnerable, tmp_path):
+    run = vulnerable.scan(vulnerable.tenants_yaml(tmp_path, users=("alice", "bob")), probes=("mass-assignment",))
+    assert {f.logical_location for f in run.findings} == {"PATCH /users/me", "POST /books"}
+    alice = vulnerable.app.state.ctx.store.user(1)
+    assert (alice["username"], alice["role"], alice["is_admin"], alice["balance"]) == ("alice", "user", 0, 100.0)
+
+
+def test_excessive_data_found_on_user_endpoints(vulnerable_run, ops_of):
+    assert {item for item in ops_of(vulnerable_run) if item[0] == "excessive-data"} == EXPOSURE
+    for f in (f for f in vulnerable_run.findings if f.rule.id == "excessive-data"):
+        assert f.properties["parameter"] == "api_token,otp_code,password_hash"
+
+
+def test_no_property_value_in_output(vulnerable, vulnerable_run):
+    text = dumps(to_sarif([vulnerable_run])) + json.dumps([f.message for f in vulnerable_run.findings])
+    store = vulnerable.app.state.ctx.store
+    for user_id in (1, 2, 3, 4):
+        row = store.user(user_id)
+        for column in ("password_hash", "api_token", "otp_code"):
+            assert row[column] not in text, column
+    assert "password_hash" in text  # the names are reported
