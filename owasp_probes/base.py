@@ -49,6 +49,8 @@ class ApiFinding:
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
     allow_destructive: bool = False
+    burst: int = 50
+    burst_window: float = 10.0
 
 
 @dataclass(slots=True)

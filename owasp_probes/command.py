@@ -49,18 +49,24 @@ def _probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None)
               help="Allow DELETE probes (only on objects secscan created) and delete secscan's objects afterwards.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True,
               help="Requests in flight at once.")
+@click.option("--burst", type=click.IntRange(min=1), default=50, show_default=True,
+              help="rate-limit probe: requests per burst against each login/token/reset/OTP operation "
+                   "(never more than the remaining --max-requests).")
+@click.option("--burst-window", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="rate-limit probe: seconds the burst must fit in.")
 @click.option("--fail-on", default="high", show_default=True, callback=severity_option,
               help="Lowest severity that fails the run: low, medium, high or critical.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary table on stderr.")
 def api(openapi: str, tokens: Path, base_url: str | None, output: str, fmt: str, probes: tuple[str, ...],
         max_requests: int, rate: float | None, timeout: float, allow_destructive: bool, concurrency: int,
-        fail_on: Severity, quiet: bool) -> None:
+        burst: int, burst_window: float, fail_on: Severity, quiet: bool) -> None:
     """Probe a running API described by an OpenAPI spec for OWASP API Top 10 flaws (BOLA, mass assignment,
     excessive data exposure...) as the tenants in --tokens, and write confirmed findings as SARIF located at
     each operation's line in the spec."""
     settings = ApiScanSettings(openapi=openapi, tokens=tokens, base_url=base_url, probes=probes,
                                max_requests=max_requests, rate=rate, timeout=timeout,
-                               allow_destructive=allow_destructive, concurrency=concurrency, quiet=quiet)
+                               allow_destructive=allow_destructive, concurrency=concurrency, quiet=quiet,
+                               burst=burst, burst_window=burst_window)
     run = run_api_scan(settings)
     root = scan_root(openapi)
     run = dataclasses.replace(run, findings=tuple(annotate(run.findings, root)))

@@ -37,6 +37,8 @@ class ApiScanSettings:
     timeout: float = 10.0
     allow_destructive: bool = False
     concurrency: int = 8
+    burst: int = 50  # rate-limit probe: requests per burst
+    burst_window: float = 10.0  # ... that must fit in this many seconds
     quiet: bool = False
     root: Path | None = None  # findings are relative to it; default: the git root of the spec file
 
@@ -46,7 +48,8 @@ def select_probes(names: tuple[str, ...]) -> list[ProbeInfo]:
     unknown = [n for n in names if n not in registry]
     if unknown:
         raise UsageError(f"unknown probe {', '.join(unknown)}; choose from {', '.join(registry.names())}")
-    return [registry.get(n) for n in (names or tuple(registry.names()))]
+    chosen = [registry.get(n) for n in (names or tuple(registry.names()))]
+    return sorted(chosen, key=lambda info: info.runs_last)  # stable: --probes order otherwise
 
 
 def scan_root(openapi: str, root: Path | None = None) -> Path:
@@ -100,7 +103,8 @@ async def _scan(settings: ApiScanSettings, spec: ApiSpec, tenants: Tenants, prob
             raise UsageError(too_small) from None
         ctx = ProbeContext(spec, tenants, client, Resources(), result.identities, result.operation,
                            {t.name: f"secscan-canary-{secrets.token_hex(4)}" for t in tenants},
-                           ScanOptions(allow_destructive=settings.allow_destructive))
+                           ScanOptions(allow_destructive=settings.allow_destructive, burst=settings.burst,
+                                       burst_window=settings.burst_window))
         progress.stage("discovering resources")
         findings, status = await _run_probes(ctx, probes, progress)
         if settings.allow_destructive:

@@ -30,6 +30,7 @@ class ProbeInfo:
     run: ProbeFunc
     min_tenants: int = 1
     module: str = ""
+    runs_last: bool = False  # e.g. bursts that trip rate limiters and would skew the others' baselines
 
 
 class Registry:
@@ -62,13 +63,13 @@ def _origin(info: ProbeInfo) -> str:
     return f"{info.module}.{getattr(info.run, '__qualname__', '?')}"
 
 
-def probe(name: str, *, owasp: str, title: str = "", min_tenants: int = 1,
+def probe(name: str, *, owasp: str, title: str = "", min_tenants: int = 1, runs_last: bool = False,
           registry: Registry | None = None) -> Callable[[T], T]:
     """Register an `async def f(ctx) -> list[ApiFinding]`, or a class with `async def run(self, ctx)`."""
 
     def decorate(target: T) -> T:
         run: Any = _class_runner(target) if isinstance(target, type) else target
-        info = ProbeInfo(name, owasp, title or name, run, min_tenants, getattr(target, "__module__", ""))
+        info = ProbeInfo(name, owasp, title or name, run, min_tenants, getattr(target, "__module__", ""), runs_last)
         (registry or REGISTRY).register(info)
         return target
 

@@ -1,0 +1,108 @@
+"""Username enumeration on login operations: wrong password for a real user vs an unknown user, twice each."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from owasp_probes.auth_common import USER_ENUMERATION, make_finding
+from owasp_probes.base import ApiFinding, ProbeContext, steps
+from owasp_probes.http import Exchange
+from owasp_probes.schema_utils import properties, similarity
+from owasp_probes.spec import Operation
+from owasp_probes.tenants import Tenant
+
+LOGIN_WORDS = re.compile(r"log[_-]?in|sign[_-]?in|token|auth", re.IGNORECASE)
+USER_FIELD = re.compile(r"^(user|user_?name|login|e_?mail|email_?address|account|handle)$", re.IGNORECASE)
+PASSWORD_FIELD = re.compile(r"^(password|passwd|pass|pwd|passphrase)$", re.IGNORECASE)
+EMAIL_FIELD = re.compile(r"mail", re.IGNORECASE)
+INCONCLUSIVE = (None, 429)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginOp:
+    """A POST that looks like a login: its name and a username-like plus a password-like body field."""
+
+    op: Operation
+    user_field: str
+    password_field: str
+
+
+def login_ops(ctx: ProbeContext) -> list[LoginOp]:
+    """POSTs whose path or operationId says login/signin/token/auth and whose body has user + password fields."""
+    found = []
+    for op in ctx.operations("POST"):
+        if not LOGIN_WORDS.search(f"{op.path} {op.operation_id or ''}"):
+            continue
+        names = list(properties(op.body_schema))
+        user = next((n for n in names if USER_FIELD.match(n)), None)
+        password = next((n for n in names if PASSWORD_FIELD.match(n)), None)
+        if user and password:
+            found.append(LoginOp(op, user, password))
+    return found
+
+
+def existing_name(ctx: ProbeContext, tenant: Tenant, field: str) -> str:
+    """The tenant's login name for `field`: its identity's email/username, else its tenants.yaml name."""
+    identity = ctx.identities.get(tenant.name)
+    identity = identity if isinstance(identity, Mapping) else {}
+    wanted = ("email", "mail", "e_mail") if EMAIL_FIELD.search(field) else (field, "username", "user_name", "login")
+    for key in wanted:
+        if isinstance(identity.get(key), str) and identity[key]:
+            return identity[key]
+    return tenant.name
+
+
+def normalised(reply: Exchange, names: tuple[str, ...]) -> str:
+    """The reply body with the usernames replaced by a placeholder (so an echoed name is no difference)."""
+    text = reply.text
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "<user>")
+    return text
+
+
+def verdict(known: list[Exchange], unknown: list[Exchange], names: tuple[str, ...]) -> str | None:
+    """How the two cases differ, if they do consistently; None when equal, flaky, throttled or successful."""
+    statuses = {r.status for r in (*known, *unknown)}
+    if statuses & set(INCONCLUSIVE) or any(r.ok for r in (*known, *unknown)):
+        return None
+    if len({r.status for r in known}) > 1 or len({r.status for r in unknown}) > 1:
+        return None
+    if known[0].status != unknown[0].status:
+        return (f"an existing user with a wrong password gets {known[0].status}, an unknown user gets "
+                f"{unknown[0].status}")
+    bodies = [normalised(r, names) for r in (*known, *unknown)]
+    if bodies[0] != bodies[1] or bodies[2] != bodies[3] or bodies[0] == bodies[2]:
+        return None  # volatile bodies (or identical ones) prove nothing
+    ratio = similarity(bodies[0], bodies[2])
+    return (f"both get {known[0].status} but the bodies differ (similarity {ratio:.2f} once the usernames are "
+            f"replaced by a placeholder)")
+
+
+async def enumeration(ctx: ProbeContext, actor: Tenant) -> list[ApiFinding]:
+    """Four requests per login operation: (real user, wrong password) x2 and (unknown user, same password) x2."""
+    found = []
+    for login in login_ops(ctx):
+        example = ctx.spec.example(login.op).body
+        base = dict(example) if isinstance(example, dict) else {}
+        real = existing_name(ctx, actor, login.user_field)
+        ghost = f"secscan-nouser-{secrets.token_hex(4)}" + ("@example.invalid" if "@" in real else "")
+        password = f"secscan-wrong-{secrets.token_hex(6)}"
+        bodies = [{**base, login.user_field: name, login.password_field: password}
+                  for name in (real, real, ghost, ghost)]
+        replies = await asyncio.gather(*(ctx.call(None, login.op, {}, body=body) for body in bodies))
+        how = verdict(replies[:2], replies[2:], (real, ghost))
+        if any(r.status in INCONCLUSIVE for r in replies):
+            ctx.client.note("note", f"user enumeration check on {login.op.label} inconclusive (throttled or no answer)")
+        if how is None:
+            continue
+        message = (f"{login.op.label} tells accounts apart: {how} (each case sent twice with the same results; "
+                   f"{login.user_field} of tenant {actor.name} vs a random unknown one)")
+        evidence = steps(("existing user, wrong password", replies[0]), ("unknown user", replies[2]),
+                         ("existing user, repeated", replies[1]), ("unknown user, repeated", replies[3]))
+        found.append(make_finding(USER_ENUMERATION, login.op, actor, replies[0].url, message, evidence,
+                                  login.user_field))
+    return found

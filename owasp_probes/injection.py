@@ -1,0 +1,232 @@
+"""Injection probe (OWASP API8:2023): SQL, NoSQL operator, OS command, template and path traversal, two signals each.
+
+OWASP category: the 2023 edition has no injection entry. API10:2023 (Unsafe Consumption of APIs) is about data the
+API receives from *third-party* services; these payloads come straight from the client, and the weakness is the API
+processing unvalidated input with verbose errors, which API8:2023 (Security Misconfiguration) covers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from owasp_probes.base import ApiFinding, ProbeContext, first_of, steps
+from owasp_probes.bodies import read_op_for, update_body
+from owasp_probes.discovery import own_values
+from owasp_probes.http import BudgetExhausted
+from owasp_probes.injection_checks import (
+    NoSqlHit,
+    Probed,
+    Signal,
+    code_checks,
+    nosql_check,
+    sql_check,
+    time_signal,
+    traversal_check,
+)
+from owasp_probes.injection_oracles import server_error
+from owasp_probes.injection_targets import Target, inputs_of, produced_param, send, settle
+from owasp_probes.registry import probe
+from owasp_probes.spec import Operation
+from owasp_probes.tenants import Tenant
+from scanner.models import Severity
+
+OWASP = "API8:2023"
+LOGIN = re.compile(r"log-?in|sign-?in|auth|session|token", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    cwe: int
+    severity: Severity
+    description: str
+
+
+RULES = {r.id: r for r in (
+    Rule("sql-injection", "SQL injection", 89, Severity.CRITICAL,
+         "Input reaches an SQL statement unescaped: confirmed by two of a database error signature, a boolean "
+         "differential pair and a time delay. Use parameterised queries."),
+    Rule("nosql-injection", "NoSQL operator injection", 943, Severity.HIGH,
+         "A JSON operator object ($ne, $gt, $regex) sent instead of a string is evaluated by the data store "
+         "(and a contradicting operator fails). Accept only scalar values for scalar fields."),
+    Rule("command-injection", "OS command injection", 78, Severity.CRITICAL,
+         "Input reaches a shell: an arithmetic marker was computed by the shell, twice with different numbers. "
+         "Never pass input to a shell; use an argument vector and an allow-list."),
+    Rule("template-injection", "Server-side template injection", 1336, Severity.CRITICAL,
+         "Input becomes template source: two unique arithmetic expressions were evaluated. Pass input as "
+         "template data, never as template text."),
+    Rule("path-traversal", "Path traversal", 22, Severity.HIGH,
+         "A file name reaches the file system unchecked: system file content came back for two different "
+         "traversals, and not for a missing file. Resolve the path and require it inside the allowed directory."),
+)}
+
+
+@probe("injection", owasp=OWASP, title="Injection (SQL, NoSQL, OS command, template, path traversal)")
+async def injection(ctx: ProbeContext) -> list[ApiFinding]:
+    """Every string input of every operation; timing checks run last, one at a time."""
+    before, targets = ctx.client.requests_made, await _targets(ctx)
+    found: list[ApiFinding] = []
+    pending: list[tuple[Target, Probed]] = []
+    try:
+        for result in await settle(_probe_target(ctx, t) for t in targets):
+            found += result[0]
+            pending += result[1]
+        for t, p in pending:
+            found += _sql_finding(t, p, await time_signal(ctx, t, p))
+    except BudgetExhausted:
+        pass  # noted by the client; keep what was confirmed
+    finally:
+        await settle(_restore(ctx, t) for t in targets if t.op.method in ("PUT", "PATCH"))
+    _throttle_notes(ctx, targets)
+    ctx.client.note("note", f"injection: {ctx.client.requests_made - before} requests for "
+                            f"{sum(len(t.inputs) for t in targets)} string inputs of {len(targets)} operations")
+    return first_of(found)
+
+
+def _actor(ctx: ProbeContext) -> Tenant:
+    return next((t for t in ctx.tenants if not t.is_admin), ctx.tenants.tenants[0])
+
+
+async def _targets(ctx: ProbeContext) -> list[Target]:
+    actor, chosen = _actor(ctx), []
+    for op in ctx.spec.operations:
+        inputs = inputs_of(op)
+        if not inputs or op.method == "DELETE":
+            continue
+        tenant = actor if op.requires_auth else None
+        values = _path_values(ctx, op, actor)
+        if op.method in ("PUT", "PATCH") and (not ctx.options.allow_destructive or values is None):
+            continue
+        example = ctx.spec.example(op)
+        chosen.append(Target(op, tenant, values or {}, dict(example.query), example.body, inputs,
+                             created_param=produced_param(ctx, op) if tenant else None))
+    return chosen
+
+
+def _path_values(ctx: ProbeContext, op: Operation, actor: Tenant) -> dict | None:
+    """Writes only touch objects secscan created for the actor; reads use the actor's own objects."""
+    if op.method not in ("PUT", "PATCH"):
+        return {**dict(ctx.spec.example(op).path), **own_values(ctx, actor)}
+    mine: dict = {}
+    for r in ctx.created:  # the earliest: later ones may be sacrificial objects another probe deleted
+        if r.owner == actor.name:
+            mine.setdefault(r.param, r.value)
+    return mine if all(p in mine for p in op.path_params) else None
+
+
+async def _probe_target(ctx: ProbeContext, t: Target) -> tuple[list[ApiFinding], list[tuple[Target, Probed]]]:
+    if t.op.method in ("PUT", "PATCH") and not await _snapshot(ctx, t):
+        return [], []
+    probed = [Probed(inp) for inp in t.inputs]
+    first = await settle([send(ctx, t, None, None), *(send(ctx, t, p.inp, p.control_value) for p in probed)])
+    t.baseline = first[0]
+    for p, control in zip(probed, first[1:], strict=True):
+        p.control = control
+    if t.baseline is None or t.baseline.status is None:
+        return [], []
+    hit = await nosql_check(ctx, t, probed)  # first: a few requests, before any limiter of the route kicks in
+    found = _nosql_finding(t, hit) if hit else []
+    await settle(job for p in probed
+                 for job in (sql_check(ctx, t, p), code_checks(ctx, t, p), traversal_check(ctx, t, p)))
+    pending = []
+    for p in probed:
+        found += _sql_finding(t, p, None) + _code_findings(t, p)
+        pending += [(t, p)] if len(p.sql) == 1 else []
+        _unhandled_note(ctx, t, p)
+    return found, pending
+
+
+# --- findings ---------------------------------------------------------------------------------------------------------
+def _finding(rule_id: str, t: Target, parameter: str, signals: list[Signal], control_step: tuple,
+             message: str) -> ApiFinding:
+    rule = RULES[rule_id]
+    attack = next((x for s in signals for _, x in s.steps if x is not None), t.baseline)
+    pairs = (("baseline", t.baseline), *(step for s in signals for step in s.steps), control_step)
+    return ApiFinding(
+        rule.id, rule.title, OWASP, rule.severity, rule.cwe, t.op.method, t.op.path,
+        attack.url if attack else "", (t.tenant.name,) if t.tenant else (), True, message, steps(*pairs),
+        parameter, (t.tenant.role,) if t.tenant else (), rule.description)
+
+
+def _sql_finding(t: Target, p: Probed, extra: Signal | None) -> list[ApiFinding]:
+    signals = p.sql + ([extra] if extra else [])
+    if len(signals) < 2:
+        return []
+    message = f"SQL injection in {p.inp.label} of {t.op.label}: " + "; ".join(s.what for s in signals[:2])
+    return [_finding("sql-injection", t, p.inp.name, signals[:2], ("control", p.control), message)]
+
+
+def _code_findings(t: Target, p: Probed) -> list[ApiFinding]:
+    found = []
+    for rule_id, signals in (("command-injection", p.command), ("template-injection", p.template),
+                             ("path-traversal", p.traversal)):
+        if len(signals) >= 2:
+            title = RULES[rule_id].title
+            message = f"{title} in {p.inp.label} of {t.op.label}: " + "; ".join(s.what for s in signals)
+            found.append(_finding(rule_id, t, p.inp.name, signals, ("control", p.control), message))
+    return found
+
+
+def _nosql_finding(t: Target, hit: NoSqlHit) -> list[ApiFinding]:
+    names = ",".join(i.name for i in hit.fields)
+    operator = json.dumps(hit.operator)
+    bypass = " (authentication bypass)" if LOGIN.search(t.op.path) else ""
+    message = (f"NoSQL operator injection{bypass} in body field{'s' if len(hit.fields) > 1 else ''} {names} of "
+               f"{t.op.label}: {operator} answered {hit.attack.status} where wrong plain strings answered "
+               f"{hit.plain.status}, and contradicting operators ($eq a random string, $in []) answered "
+               f"{', '.join(str(c.status) for c in hit.contradictions)}: the server evaluates the operator")
+    signals = [Signal("operator accepted", (("signal: operator matches", hit.attack),)),
+               Signal("contradiction rejected", tuple(("signal: contradicting operator", c)
+                                                      for c in hit.contradictions))]
+    return [_finding("nosql-injection", t, names, signals, ("control: wrong plain value", hit.plain), message)]
+
+
+# --- notes, write-operation snapshots -------------------------------------------------------------------------------
+def _unhandled_note(ctx: ProbeContext, t: Target, p: Probed) -> None:
+    """A 5xx to a quote with no SQL signal is reported as a note, never as SQL injection."""
+    if p.quote_error is None:
+        return
+    if server_error(p.control):
+        ctx.client.note("note", f"injection: {t.op.label} {p.inp.label} answers {p.quote_error.status} to a quote and "
+                                f"{p.control.status} to a harmless random string too: broken input handling, "
+                                "no sign of injection")
+        return
+    ctx.client.note("note", f"injection: unhandled-input: {t.op.label} {p.inp.label} answers {p.quote_error.status} "
+                            f"to a quote ({p.control.status if p.control else 'no answer'} to a harmless random "
+                            "string of the same length) but shows no SQL error signature and no boolean "
+                            "differential: unhandled input, not evidence of SQL injection")
+
+
+def _throttle_notes(ctx: ProbeContext, targets: list[Target]) -> None:
+    for t in targets:
+        if t.throttled:
+            ctx.client.note("warning", f"injection: {t.op.label} was throttled (429) after at most {t.sent} requests; "
+                                       "its remaining payloads were skipped (rerun with a lower --rate to test it "
+                                       "fully)")
+
+
+async def _snapshot(ctx: ProbeContext, t: Target) -> bool:
+    """Remember the current representation of a PUT/PATCH target so that it can be written back."""
+    read = read_op_for(ctx, t.op)
+    current = await ctx.call(t.tenant, read, t.path_values) if read else None
+    body = update_body(ctx, t.op, current.data) if current is not None and current.ok else None
+    if body is None:
+        ctx.client.note("note", f"injection: {t.op.label} skipped (its current state cannot be read back)")
+        return False
+    t.restore_body = body
+    return True
+
+
+async def _restore(ctx: ProbeContext, t: Target) -> None:
+    body, t.restore_body = t.restore_body, None
+    if body is None:
+        return
+    try:
+        reply = await ctx.call(t.tenant, t.op, t.path_values, body=body)
+    except BudgetExhausted:
+        reply = None
+    if reply is None or not reply.ok:
+        ctx.client.note("warning", f"injection: could not restore {t.op.label} after probing it")
