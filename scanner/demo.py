@@ -16,7 +16,7 @@ from scanner.policy import decide
 from scanner.tools import ToolOptions
 
 REPO = Path(__file__).resolve().parents[1]
-TENANTS = ("alice", "bob", "admin")
+TENANTS = ("alice", "bob", "admin", "carol")  # carol owns 60 books: enough to see unbounded page sizes
 StaticScan = Callable[[list[Path], ToolOptions], tuple[list[ToolRun], Path]]
 
 
