@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,7 +133,25 @@ def _generate(st_op: Any, body_schema: Mapping[str, Any] | None) -> Example:
     if isinstance(body, dict):  # keep the required properties only: small, readable, still valid
         keep = set(required(body_schema)) or set(properties(body_schema))
         body = {k: v for k, v in body.items() if k in keep}
-    return Example(path=dict(case.path_parameters or {}), query=dict(case.query or {}), body=body)
+    return Example(path=tame(dict(case.path_parameters or {})), query=tame(dict(case.query or {})), body=tame(body))
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,@:/+=%-]")
+
+
+def tame(value: Any) -> Any:
+    """Generated strings with shell, SQL or template metacharacters become harmless ('x', same length).
+
+    Baseline requests must never inject by accident (a random `>` once made a vulnerable target write a
+    file); payloads are added deliberately by the probes. Length is kept, so min/maxLength still hold.
+    """
+    if isinstance(value, str):
+        return _UNSAFE.sub("x", value)
+    if isinstance(value, dict):
+        return {k: tame(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tame(v) for v in value]
+    return value
 
 
 def load_spec(source: str, base_url: str | None = None, timeout: float = 10.0) -> ApiSpec:
@@ -155,10 +175,22 @@ def load_spec(source: str, base_url: str | None = None, timeout: float = 10.0) -
 
 def _load(loader: Any, source: str) -> Any:
     try:
-        return loader()
+        schema = loader()
     except LoaderError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"{source}: not a usable OpenAPI document: {first}") from None
+    # ASCII strings: hypothesis otherwise tabulates all 1.1M code points (~200 MB, ~3 s) on a cold cache.
+    schema.config.generation.update(codec="ascii")
+    _keep_hypothesis_out_of_cwd()
+    return schema
+
+
+def _keep_hypothesis_out_of_cwd() -> None:
+    """hypothesis caches in ./.hypothesis by default: never litter the directory a user scans from."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "secscan" / "hypothesis"
+    set_hypothesis_home_dir(str(base))
 
 
 def _parse_text(source: str, text: str) -> dict[str, Any]:

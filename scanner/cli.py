@@ -116,7 +116,14 @@ def _register_api() -> None:
     cli.add_command(api)
 
 
+def _register_upload() -> None:
+    from scanner.cli_upload import upload
+
+    cli.add_command(upload)
+
+
 _register_api()
+_register_upload()
 
 if __name__ == "__main__":
     main()

@@ -136,8 +136,10 @@ def annotate(findings: Sequence[Finding], root: Path) -> list[Finding]:
     seen: dict[tuple[str, str, str, str], int] = {}
     out: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.location.path, f.location.start_line, f.tool, f.rule.id)):
-        source = cache.setdefault(finding.location.path, _read_source(root / finding.location.path))
-        lines, hashes = source or ([], [])
+        path = finding.location.path
+        if path not in cache:  # read and hash each file once (setdefault would evaluate every time)
+            cache[path] = _read_source(root / path)
+        lines, hashes = cache[path] or ([], [])
         index = finding.location.start_line - 1
         context = finding.context
         if context is None:

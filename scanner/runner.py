@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from scanner.fingerprints import annotate
 from scanner.models import Notification, Status, ToolRun
@@ -20,14 +20,13 @@ def run_tools(names: Sequence[str], targets: Targets, options: ToolOptions,
     """Every tool runs; a tool that raises is recorded as a failed run, never lost with the others."""
     tools = registry or TOOLS
     with ThreadPoolExecutor(max_workers=max(1, len(names)), thread_name_prefix="secscan-tool") as pool:
-        futures = {name: pool.submit(_run_one, tools[name], targets, options) for name in names}
-        runs = []
-        for name in names:
-            run = futures[name].result()
-            runs.append(run)
+        futures = {pool.submit(_run_one, tools[name], targets, options): name for name in names}
+        done: dict[str, ToolRun] = {}
+        for future in as_completed(futures):  # progress in completion order, results in the asked order
+            done[futures[future]] = future.result()
             if on_done:
-                on_done(run)
-    return [dataclasses.replace(r, findings=tuple(annotate(r.findings, targets.root))) for r in runs]
+                on_done(done[futures[future]])
+    return [done[name] for name in names]
 
 
 def _run_one(tool: Tool, targets: Targets, options: ToolOptions) -> ToolRun:
@@ -37,5 +36,7 @@ def _run_one(tool: Tool, targets: Targets, options: ToolOptions) -> ToolRun:
     except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the other tools' results
         return ToolRun(tool=tool.name, status=Status.FAILED, wall_seconds=time.perf_counter() - start,
                        notifications=(Notification("error", f"{tool.name} adapter crashed: {type(exc).__name__}: {exc}"),))
+    # Fingerprints are computed here, in the tool's own thread, while slower tools are still running.
     return dataclasses.replace(run, information_uri=run.information_uri or tool.information_uri,
-                               wall_seconds=run.wall_seconds or time.perf_counter() - start)
+                               wall_seconds=run.wall_seconds or time.perf_counter() - start,
+                               findings=tuple(annotate(run.findings, targets.root)))

@@ -97,23 +97,23 @@ def test_bad_options_are_exit_2(tree: Path, args: list[str]):
 
 def test_syntax_error_fails_bandit_but_keeps_the_other_results(tree: Path):
     (tree / "src" / "broken.py").write_text("def broken(:\n")
-    result, doc = _scan(tree, "--tools", "bandit,semgrep")
+    result, doc = _scan(tree, "--tools", "bandit,pip-audit")
     assert result.exit_code == EXIT_SCAN_ERROR
     runs = _runs(doc)
     bandit = runs["bandit"]["invocations"][0]
     assert not bandit["executionSuccessful"]
     assert "src/broken.py" in bandit["toolExecutionNotifications"][0]["message"]["text"]
-    assert runs["bandit"]["results"] and runs["semgrep"]["results"]  # nothing found before is lost
+    assert runs["bandit"]["results"] and runs["pip-audit"]["results"]  # nothing found before is lost
     _one_error_line(result.output)
 
 
 def test_missing_tool_binary_is_recorded_and_others_still_written(tree: Path):
-    result, doc = _scan(tree, "--tools", "bandit,semgrep,pip-audit", env={"SECSCAN_PIP_AUDIT_BIN": "/nonexistent/pip-audit"})
+    result, doc = _scan(tree, "--tools", "bandit,pip-audit", env={"SECSCAN_PIP_AUDIT_BIN": "/nonexistent/pip-audit"})
     assert result.exit_code == EXIT_SCAN_ERROR
     runs = _runs(doc)
     note = runs["pip-audit"]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
     assert "pip-audit not found" in note and runs["pip-audit"]["invocations"][0]["properties"]["status"] == "missing"
-    assert runs["bandit"]["results"] and runs["semgrep"]["results"]
+    assert runs["bandit"]["results"]
 
 
 @pytest.mark.parametrize("body", ["echo 'Traceback (most recent call last):'; exit 1", "echo '<html>garbage'; exit 0",
@@ -121,11 +121,11 @@ def test_missing_tool_binary_is_recorded_and_others_still_written(tree: Path):
 def test_crashing_or_garbage_tool_is_a_failed_run(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str):
     _fake(tmp_path / "bin", "bandit", body)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{__import__('os').environ['PATH']}")
-    result, doc = _scan(tree, "--tools", "bandit,semgrep")
+    result, doc = _scan(tree, "--tools", "bandit,pip-audit")
     assert result.exit_code == EXIT_SCAN_ERROR
     runs = _runs(doc)
     assert runs["bandit"]["invocations"][0]["executionSuccessful"] is False
-    assert runs["semgrep"]["results"]
+    assert runs["pip-audit"]["results"]
     assert "error: bandit:" in result.output
     _one_error_line(result.output)  # the fake's own text stays in the SARIF notification, not on the terminal
 

@@ -7,11 +7,13 @@ The secret values stay inside this process: its output holds the SHA-1 and a 2-c
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 
 def main() -> int:
+    os.nice(5)  # semgrep is the critical path of a scan; let it have the cores first
     request = json.load(sys.stdin)
     from importlib.metadata import version
 

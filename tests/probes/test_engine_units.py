@@ -160,3 +160,19 @@ def test_findings_of_broken_tenants_become_inconclusive():
     assert (marked.confirmed, marked.inconclusive, marked.severity) == (False, True, Severity.LOW)
     assert "inconclusive: credentials of bob stopped working" in marked.message
     assert kept == other
+
+
+def test_generated_examples_never_carry_shell_or_sql_metacharacters():
+    """Baselines must not inject by accident: a schemathesis string like 'J>cS5^:J81' once created a file."""
+    import re
+
+    from owasp_probes.spec import _generate, load_spec, tame
+    from tests.probes.probe_support import SPEC
+
+    spec = load_spec(str(SPEC), "http://127.0.0.1:9")
+    ping = spec.find("POST", "/tools/ping")
+    for _ in range(25):
+        example = _generate(spec.schema[ping.path][ping.method], ping.body_schema)
+        values = [str(v) for v in (example.body or {}).values()]
+        assert not any(re.search(r"[;&|`$()<>\\'\"*?{}!#\n]", v) for v in values), example.body
+    assert tame({"a": ["x;rm -rf /", 3], "b": "{{7*7}}"}) == {"a": ["xxrm -rf /", 3], "b": "xx7x7xx"}
