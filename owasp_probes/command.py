@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from owasp_probes.engine import ApiScanSettings, run_api_scan, scan_root
 from owasp_probes.registry import discover
-from scanner.cli_common import emit, severity_option, summarise, warn
-from scanner.errors import EXIT_CODES_HELP
-from scanner.fingerprints import annotate
-from scanner.models import Severity
-from scanner.policy import Policy, decide
+from scanner.cli_common import EXIT_CODES, conclude, load_config, policy_inputs, policy_options, severity_option
+from scanner.config import ApiSettings
+from scanner.errors import UsageError
 
 
 def _probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
@@ -29,10 +27,30 @@ def _probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None)
     return tuple(dict.fromkeys(names))
 
 
-@click.command(epilog=EXIT_CODES_HELP + " Unreachable API or rejected credentials: 2.")
-@click.option("--openapi", required=True, metavar="PATH_OR_URL", help="OpenAPI 2.0/3.0/3.1 spec: a file or an URL.")
-@click.option("--tokens", required=True, type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help="tenants.yaml: credentials per tenant (${VAR} read from the environment), role, owned objects.")
+API_KEYS = {"openapi": "api.openapi", "tokens": "api.tokens", "base_url": "api.base_url", "probes": "api.probes",
+            "max_requests": "api.max_requests", "rate": "api.rate", "timeout": "api.timeout",
+            "allow_destructive": "api.allow_destructive", "concurrency": "api.concurrency", "burst": "api.burst",
+            "burst_window": "api.burst_window", "fail_on": "fail_on"}
+
+
+def api_settings(cfg: ApiSettings, quiet: bool, root: Path | None = None) -> ApiScanSettings:
+    """The engine's settings from the effective `[api]` configuration (spec and tokens are required)."""
+    if not cfg.openapi or not cfg.tokens:
+        missing = " and ".join(n for n, v in (("--openapi", cfg.openapi), ("--tokens", cfg.tokens)) if not v)
+        raise UsageError(f"{missing} required (or set api.openapi / api.tokens in the config)")
+    return ApiScanSettings(openapi=cfg.openapi, tokens=Path(cfg.tokens), base_url=cfg.base_url,
+                           probes=tuple(cfg.probes or ()), max_requests=cfg.max_requests, rate=cfg.rate,
+                           timeout=cfg.timeout, allow_destructive=cfg.allow_destructive,
+                           concurrency=cfg.concurrency, quiet=quiet, burst=cfg.burst, burst_window=cfg.burst_window,
+                           root=root)
+
+
+@click.command(epilog=EXIT_CODES + " Unreachable API or rejected credentials: 2.")
+@click.option("--openapi", metavar="PATH_OR_URL",
+              help="OpenAPI 2.0/3.0/3.1 spec: a file or an URL. Required here or as api.openapi in the config.")
+@click.option("--tokens", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="tenants.yaml: credentials per tenant (${VAR} read from the environment), role, owned objects. "
+                   "Required here or as api.tokens in the config.")
 @click.option("--base-url", metavar="URL", help="API base URL (default: the spec's servers). Only its scheme, host "
                                                 "and port are ever contacted.")
 @click.option("-o", "--output", default="api.sarif", show_default=True, metavar="FILE",
@@ -56,24 +74,25 @@ def _probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None)
               help="rate-limit probe: seconds the burst must fit in.")
 @click.option("--fail-on", default="high", show_default=True, callback=severity_option,
               help="Lowest severity that fails the run: low, medium, high or critical.")
+@policy_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary table on stderr.")
-def api(openapi: str, tokens: Path, base_url: str | None, output: str, fmt: str, probes: tuple[str, ...],
-        max_requests: int, rate: float | None, timeout: float, allow_destructive: bool, concurrency: int,
-        burst: int, burst_window: float, fail_on: Severity, quiet: bool) -> None:
+@click.pass_context
+def api(ctx: click.Context, openapi: str | None, output: str, fmt: str, html: Path | None, quiet: bool,
+        **_: object) -> None:
     """Probe a running API described by an OpenAPI spec for OWASP API Top 10 flaws (BOLA, mass assignment,
     excessive data exposure...) as the tenants in --tokens, and write confirmed findings as SARIF located at
-    each operation's line in the spec."""
-    settings = ApiScanSettings(openapi=openapi, tokens=tokens, base_url=base_url, probes=probes,
-                               max_requests=max_requests, rate=rate, timeout=timeout,
-                               allow_destructive=allow_destructive, concurrency=concurrency, quiet=quiet,
-                               burst=burst, burst_window=burst_window)
-    run = run_api_scan(settings)
-    root = scan_root(openapi)
-    run = dataclasses.replace(run, findings=tuple(annotate(run.findings, root)))
-    verdict = decide([run], Policy(fail_on=fail_on))
-    emit([run], verdict, output, fmt, root)
-    warn([run])
-    if not quiet:
-        summarise([run], verdict)
-    sys.exit(verdict.exit_code)
+    each operation's line in the spec.
 
+    Every option can also come from the config file's [api] table (command line wins); suppressions and
+    --baseline apply as for `secscan static`."""
+    start = Path(openapi) if openapi and not _is_url(openapi) and Path(openapi).exists() else Path.cwd()
+    effective = load_config(ctx, start, API_KEYS)
+    settings = api_settings(effective.config.api, quiet)
+    root = scan_root(settings.openapi)
+    inputs = policy_inputs(effective, root)
+    run = run_api_scan(settings)
+    sys.exit(conclude([run], inputs, output, fmt, html, quiet))
+
+
+def _is_url(value: str) -> bool:
+    return urlsplit(value).scheme in ("http", "https")

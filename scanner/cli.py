@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,12 +10,16 @@ from pathlib import Path
 import click
 
 from scanner import __version__
-from scanner.cli_common import emit, progress, severity_option, stderr, summarise, warn
+from scanner.cli_common import (
+    EXIT_CODES, STATIC_KEYS, conclude, load_config, policy_inputs, policy_options, progress, run_static, severity_option,
+    static_targets, stderr,
+)
 from scanner.demo import run_demo
-from scanner.errors import EXIT_CODES_HELP, SecscanError, UsageError
-from scanner.models import Severity, ToolRun
-from scanner.policy import Policy, decide
+from scanner.errors import SecscanError
+from scanner.models import ToolRun
+from scanner.postprocess import finalize
 from scanner.runner import run_tools
+from scanner.suppressions import NATIVE_REPORTING_ARGS
 from scanner.targets import collect
 from scanner.tools import TOOLS, ToolOptions
 from scanner.tools.base import DEFAULT_TIMEOUT
@@ -47,7 +51,7 @@ def cli() -> None:
     that GitHub code scanning accepts, plus a short summary on stderr."""
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", default="secscan.sarif", show_default=True, metavar="FILE",
               help="Where the SARIF log goes ('-' for stdout). Always written, even when a tool fails.")
@@ -55,34 +59,36 @@ def cli() -> None:
               help="What to print on stdout besides the SARIF file: nothing (sarif), secscan's normalised "
                    "findings (json) or one line per finding (text).")
 @click.option("--tools", default=",".join(TOOLS), show_default=True, callback=_tool_list,
-              help="Comma-separated tools to run.")
+              help="Comma-separated tools to run. [config: tools]")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Extra exclude glob (repeatable), applied to every tool alike, on top of the defaults "
-                   "(VCS folders, virtualenvs, node_modules, caches, build/dist).")
+                   "(VCS folders, virtualenvs, node_modules, caches, build/dist). [config: exclude]")
 @click.option("--fail-on", default="high", show_default=True, callback=severity_option,
-              help="Lowest severity that fails the run: low, medium, high or critical.")
+              help="Lowest severity that fails the run: low, medium, high or critical. [config: fail_on]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds each tool may run before it is killed and recorded as timed out.")
-@click.option("--advisory-db", type=click.Path(path_type=Path), default=lambda: os.environ.get("SECSCAN_ADVISORY_DB"),
+              help="Seconds each tool may run before it is killed and recorded as timed out (given here, it also "
+                   "replaces per-tool timeouts from the config). [config: timeout, tool_options.<tool>.timeout]")
+@click.option("--advisory-db", type=click.Path(path_type=Path), envvar="SECSCAN_ADVISORY_DB",
               help="Offline dependency audit: a directory of OSV advisories (YAML or JSON), e.g. a checkout of the "
-                   "PyPA advisory database. [env: SECSCAN_ADVISORY_DB]")
+                   "PyPA advisory database. [env: SECSCAN_ADVISORY_DB; config: advisory_db]")
 @click.option("--allow-unaudited", is_flag=True,
-              help="Do not fail pip-audit's run when some dependencies could not be audited (they are still reported).")
+              help="Do not fail pip-audit's run when some dependencies could not be audited (they are still "
+                   "reported). [config: allow_unaudited]")
+@policy_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary table on stderr.")
-def static(paths: tuple[Path, ...], output: str, fmt: str, tools: list[str], exclude: tuple[str, ...],
-           fail_on: Severity, timeout: float, advisory_db: Path | None, allow_unaudited: bool, quiet: bool) -> None:
+@click.pass_context
+def static(ctx: click.Context, paths: tuple[Path, ...], output: str, fmt: str, html: Path | None, quiet: bool,
+           **_: object) -> None:
     """Run bandit, semgrep (secscan's rule pack), pip-audit and detect-secrets concurrently on PATHS
-    (default: the current directory) and merge their findings into one SARIF log."""
-    if advisory_db is not None and not advisory_db.is_dir():
-        raise UsageError(f"--advisory-db: not a directory: {advisory_db}")
-    options = ToolOptions(timeout=timeout, advisory_db=advisory_db, allow_unaudited=allow_unaudited)
-    runs, root = static_scan(list(paths) or [Path.cwd()], exclude, tools, options, quiet)
-    verdict = decide(runs, Policy(fail_on=fail_on))
-    emit(runs, verdict, output, fmt, root)
-    warn(runs)
-    if not quiet:
-        summarise(runs, verdict)
-    sys.exit(verdict.exit_code)
+    (default: the config's paths, else the current directory) and merge their findings into one SARIF log.
+
+    Settings come from the command line, then the config file, then the defaults. Suppressions
+    (.secscan-ignore.yaml, inline markers) and --baseline are applied before the verdict."""
+    effective = load_config(ctx, paths[0] if paths else Path.cwd(), STATIC_KEYS)
+    targets = static_targets(paths, effective)
+    inputs = policy_inputs(effective, targets.root)
+    runs = run_static(targets, effective, quiet)
+    sys.exit(conclude(runs, inputs, output, fmt, html, quiet))
 
 
 def static_scan(paths: list[Path], exclude: Sequence[str], tools: list[str], options: ToolOptions,
@@ -102,7 +108,14 @@ def demo(output: str) -> None:
     127.0.0.1. Writes one SARIF and prints the summary.
 
     Exits 0 when every tool ran (the example is vulnerable on purpose, so findings are expected), 3 otherwise."""
-    sys.exit(run_demo(output, lambda paths, options: static_scan(paths, (), list(TOOLS), options, False)))
+    sys.exit(run_demo(output, _demo_static))
+
+
+def _demo_static(paths: list[Path], options: ToolOptions) -> tuple[list[ToolRun], Path]:
+    """The demo's static part, post-processed like every other command (default configuration)."""
+    options = dataclasses.replace(options, extra_args={**NATIVE_REPORTING_ARGS, **options.extra_args})
+    runs, root = static_scan(paths, (), list(TOOLS), options, False)
+    return finalize(runs, root).runs, root
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -116,6 +129,13 @@ def _register_api() -> None:
     cli.add_command(api)
 
 
+def _register_policy() -> None:
+    from scanner.cli_policy import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
 def _register_upload() -> None:
     from scanner.cli_upload import upload
 
@@ -123,6 +143,7 @@ def _register_upload() -> None:
 
 
 _register_api()
+_register_policy()
 _register_upload()
 
 if __name__ == "__main__":

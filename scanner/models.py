@@ -99,6 +99,30 @@ def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a result is accepted: an inline marker (`inSource`) or a `.secscan-ignore.yaml` entry (`external`).
+
+    `status` is "accepted" while it suppresses, "expired" once its `expires` date has passed (it then no
+    longer suppresses and the result counts as new). `source` says where it was written (file:line).
+    """
+
+    kind: str  # inSource | external
+    justification: str
+    source: str
+    status: str = "accepted"  # accepted | expired
+    expires: str | None = None  # ISO date
+    source_path: str | None = None  # repo-relative file holding the marker or entry
+    source_line: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "accepted"
+
+
+BASELINE_STATES = ("new", "unchanged", "updated", "absent")
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result. `context` is the line-free identity used for fingerprints.
 
@@ -117,9 +141,16 @@ class Finding:
     properties: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str | None = None  # secscan/v1, filled by fingerprints.annotate
     line_hash: str | None = None  # GitHub primaryLocationLineHash
+    suppression: Suppression | None = None  # set by postprocess.finalize
+    baseline_state: str | None = None  # new | unchanged (SARIF baselineState), set when a baseline is applied
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "properties", _frozen(self.properties))
+
+    @property
+    def suppressed(self) -> bool:
+        """Accepted by an inline marker or an unexpired suppression entry: kept in outputs, out of the verdict."""
+        return self.suppression is not None and self.suppression.active
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +187,30 @@ class ToolRun:
     @property
     def error_messages(self) -> tuple[str, ...]:
         return tuple(n.message for n in self.notifications if n.level == "error")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownFinding:
+    """A baseline entry: identity only (line-free fingerprint), never a message, snippet or secret value."""
+
+    fingerprint: str
+    tool: str
+    rule: str
+    path: str
+    first_seen: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What post-processing found besides the findings: the verdict's other inputs.
+
+    `baseline` names the baseline file when one was applied; `expired` and `stale` describe suppression
+    entries (one line each); `absent` are baseline entries no longer reported by a tool that ran;
+    `warnings` are problems with inline markers (e.g. an ignore without a reason).
+    """
+
+    baseline: str | None = None
+    expired: tuple[str, ...] = ()
+    stale: tuple[str, ...] = ()
+    absent: tuple[KnownFinding, ...] = ()
+    warnings: tuple[str, ...] = ()

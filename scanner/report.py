@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from scanner.models import Finding, Severity, ToolRun
+from scanner.models import Finding, Review, Severity, ToolRun
 from scanner.policy import Verdict
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
@@ -20,13 +20,16 @@ def all_findings(runs: Sequence[ToolRun]) -> list[Finding]:
 
 
 def summary_table(runs: Sequence[ToolRun], verdict: Verdict) -> Table:
+    """Per tool: status and counts by severity of findings that are not suppressed, then suppressed ones."""
     table = Table(title="secscan", caption=verdict_line(verdict), caption_justify="left")
-    for column in ("tool", "status", *(s.label for s in _ORDER), "time"):
+    for column in ("tool", "status", *(s.label for s in _ORDER), "suppressed", "time"):
         table.add_column(column, justify="right" if column not in ("tool", "status") else "left")
     for run in runs:
-        counts = Counter(f.severity for f in run.findings)
+        counts = Counter(f.severity for f in run.findings if not f.suppressed)
         status = run.status.value if run.status.succeeded else f"[bold red]{run.status.value}[/]"
-        table.add_row(run.tool, status, *(str(counts.get(s, 0)) for s in _ORDER), f"{run.wall_seconds:.1f}s")
+        suppressed = sum(1 for f in run.findings if f.suppressed)
+        table.add_row(run.tool, status, *(str(counts.get(s, 0)) for s in _ORDER), str(suppressed),
+                      f"{run.wall_seconds:.1f}s")
     return table
 
 
@@ -40,25 +43,46 @@ def problems(runs: Sequence[ToolRun]) -> list[str]:
     return [f"{r.tool}: {n.message.splitlines()[0]}" for r in runs for n in r.notifications if n.level == "error"]
 
 
+def state_label(f: Finding) -> str:
+    """'suppressed', 'expired suppression', 'new', 'unchanged' or '' (no baseline, not suppressed)."""
+    if f.suppressed:
+        return "suppressed"
+    if f.suppression is not None:
+        return "expired suppression"
+    return f.baseline_state or ""
+
+
 def text_lines(runs: Sequence[ToolRun]) -> str:
     lines = [f"{f.location.path}:{f.location.start_line}: {f.severity.label.upper()} "
-             f"[{f.tool} {f.rule.id}] {f.message}" for f in all_findings(runs)]
+             f"[{f.tool} {f.rule.id}] {f.message}" + (f" ({state_label(f)})" if state_label(f) else "")
+             for f in all_findings(runs)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def to_json(runs: Sequence[ToolRun], verdict: Verdict) -> dict[str, Any]:
-    return {
-        "verdict": {"passed": verdict.passed, "exitCode": verdict.exit_code, "reasons": list(verdict.reasons)},
+def to_json(runs: Sequence[ToolRun], verdict: Verdict, review: Review | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "verdict": {"passed": verdict.passed, "exitCode": verdict.exit_code, "reasons": list(verdict.reasons),
+                    "notes": list(verdict.notes)},
         "tools": [{"tool": r.tool, "status": r.status.value, "version": r.version, "findings": len(r.findings),
                    "wallSeconds": round(r.wall_seconds, 3), "notifications": [n.message for n in r.notifications]}
                   for r in runs],
         "findings": [_finding_json(f) for f in all_findings(runs)],
     }
+    if review is not None:
+        data["baseline"] = {"file": review.baseline, "absent": [
+            {"tool": e.tool, "rule": e.rule, "path": e.path, "fingerprint": e.fingerprint, "firstSeen": e.first_seen}
+            for e in review.absent]}
+        data["suppressions"] = {"expired": list(review.expired), "stale": list(review.stale)}
+    return data
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
+    s = f.suppression
     return {
         "tool": f.tool, "rule": f.rule.id, "title": f.rule.title, "severity": f.severity.label,
         "path": f.location.path, "line": f.location.start_line, "message": f.message,
         "cwe": list(f.rule.cwe), "fingerprint": f.fingerprint, "properties": dict(f.properties),
+        "baselineState": f.baseline_state,
+        "suppression": None if s is None else {"kind": s.kind, "status": s.status, "justification": s.justification,
+                                               "source": s.source, "expires": s.expires},
     }

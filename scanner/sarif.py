@@ -13,7 +13,7 @@ from jschema_to_python.to_json import to_json
 
 from scanner import __version__
 from scanner.fingerprints import FINGERPRINT_KEY
-from scanner.models import Finding, Rule, ToolRun
+from scanner.models import Finding, Review, Rule, Suppression, ToolRun
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -30,9 +30,28 @@ def category(tool: str) -> str:
     return f"secscan/{tool.removeprefix('secscan-')}/"
 
 
-def to_sarif(runs: Sequence[ToolRun], root: Path | None = None) -> dict[str, Any]:
+def to_sarif(runs: Sequence[ToolRun], root: Path | None = None, review: Review | None = None,
+             verdict: Any = None) -> dict[str, Any]:
+    """`review`/`verdict` (optional) go into the log's property bag as `secscan` (GitHub ignores it)."""
     log = om.SarifLog(schema_uri=SCHEMA_URI, version="2.1.0", runs=[_run(r, root) for r in runs])
+    summary = _log_properties(review, verdict)
+    if summary:
+        log.properties = {"secscan": summary}
     return json.loads(to_json(log))
+
+
+def _log_properties(review: Review | None, verdict: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if verdict is not None:
+        out["verdict"] = {"exitCode": verdict.exit_code, "passed": verdict.passed, "reasons": list(verdict.reasons),
+                          "notes": list(verdict.notes)}
+    if review is not None and review.baseline is not None:
+        out["baseline"] = {"file": review.baseline, "absent": [
+            {"tool": e.tool, "ruleId": e.rule, "path": e.path, "fingerprint": e.fingerprint,
+             "firstSeen": e.first_seen} for e in review.absent]}
+    if review is not None and (review.expired or review.stale):
+        out["suppressions"] = {"expired": list(review.expired), "stale": list(review.stale)}
+    return out
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -116,4 +135,68 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         result.fingerprints = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.line_hash:
         result.partial_fingerprints = {"primaryLocationLineHash": finding.line_hash}
+    if finding.baseline_state:
+        result.baseline_state = finding.baseline_state
+    if finding.suppressed and finding.suppression is not None:
+        result.suppressions = [suppression_dict(finding.suppression)]
+    elif finding.suppression is not None:  # expired: no longer a suppression, but say why it stopped being one
+        result.properties["expiredSuppression"] = {"justification": finding.suppression.justification,
+                                                   "expires": finding.suppression.expires,
+                                                   "source": finding.suppression.source}
     return result
+
+
+def suppression_dict(suppression: Suppression) -> dict[str, Any]:
+    """SARIF `suppression` (status accepted); sarif-om's class predates the `status` property, so a dict."""
+    out: dict[str, Any] = {"kind": suppression.kind, "status": "accepted", "justification": suppression.justification}
+    path = suppression.source_path
+    if path and suppression.source_line and not path.startswith(("/", "../")) and "://" not in path:
+        out["location"] = {"physicalLocation": {
+            "artifactLocation": {"uri": path, "uriBaseId": SRCROOT}, "region": {"startLine": suppression.source_line}}}
+    if suppression.expires:
+        out["properties"] = {"expires": suppression.expires}
+    return out
+
+
+def run_key(run: dict[str, Any]) -> tuple[str, str]:
+    """(tool, category): GitHub rejects two runs with the same key in one upload.
+
+    The category is `automationDetails.id` up to its last '/' (empty when there is none or no '/').
+    """
+    name = str(((run.get("tool") or {}).get("driver") or {}).get("name") or "")
+    run_id = str((run.get("automationDetails") or {}).get("id") or "")
+    return name, run_id.rpartition("/")[0]
+
+
+def merge_logs(logs: Sequence[tuple[str, dict[str, Any]]], rename: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Runs of several SARIF logs in one log, one run per (tool, category).
+
+    A duplicate key raises ValueError naming both files, or, with `rename`, gets the next free category
+    (`secscan/bandit/` -> `secscan/bandit-2/`); the returned messages say what was renamed.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    runs, messages = [], []
+    for name, doc in logs:
+        for run in doc["runs"]:
+            key = run_key(run)
+            if key in seen:
+                if not rename:
+                    raise ValueError(f"{name}: a run of {key[0] or '(unnamed tool)'} with category "
+                                     f"{key[1] or '(none)'!r} is already in {seen[key]}; GitHub rejects duplicate "
+                                     "categories (use --rename-duplicates to give it a new category)")
+                run = _renamed(run, key, seen)
+                messages.append(f"{name}: {key[0]} run renamed to category {run_key(run)[1]!r}")
+                key = run_key(run)
+            seen[key] = name
+            runs.append(run)
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}, messages
+
+
+def _renamed(run: dict[str, Any], key: tuple[str, str], seen: dict[tuple[str, str], str]) -> dict[str, Any]:
+    base = key[1] or key[0] or "run"
+    n = 2
+    while (key[0], f"{base}-{n}") in seen:
+        n += 1
+    details = dict(run.get("automationDetails") or {})
+    details["id"] = f"{base}-{n}/"
+    return {**run, "automationDetails": details}

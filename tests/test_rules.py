@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,8 @@ def find_semgrep() -> str | None:
     from_env = os.environ.get("SECSCAN_SEMGREP_BIN")
     if from_env:
         return from_env
-    on_path = shutil.which("semgrep")
+    # Same search as secscan itself: PATH, then next to this interpreter (install.sh links it there).
+    on_path = shutil.which("semgrep", path=os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)]))
     if on_path:
         return on_path
     candidate = REPO / ".venv-semgrep" / "bin" / "semgrep"

@@ -21,12 +21,16 @@ DEFAULT_TIMEOUT = 300.0
 
 @dataclass(frozen=True, slots=True)
 class ToolOptions:
-    """Per-scan knobs shared by every adapter (one timeout per tool run)."""
+    """Per-scan knobs shared by every adapter (one timeout per tool run, overridable per tool)."""
 
     timeout: float = DEFAULT_TIMEOUT
     advisory_db: Path | None = None
     allow_unaudited: bool = False
     extra_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    timeouts: dict[str, float] = field(default_factory=dict)  # per tool, wins over `timeout`
+
+    def timeout_for(self, tool: str) -> float:
+        return self.timeouts.get(tool, self.timeout)
 
 
 class Tool(Protocol):
@@ -70,12 +74,13 @@ Parser = Callable[[proc.ProcResult], tuple[list[Finding], list[Notification], st
 
 def execute(name: str, argv: Sequence[str], options: ToolOptions, parse: Parser, **kw: object) -> ToolRun:
     """Run one tool process and turn every way it can go wrong into a ToolRun, never an exception."""
+    timeout = options.timeout_for(name)
     try:
-        result = proc.run(argv, timeout=options.timeout, **kw)  # type: ignore[arg-type]
+        result = proc.run(argv, timeout=timeout, **kw)  # type: ignore[arg-type]
     except ToolMissing as exc:
         return failed(name, Status.MISSING, str(exc), argv)
     if result.timed_out:
-        return failed(name, Status.TIMEOUT, f"{name} timed out after {options.timeout:g} s", argv,
+        return failed(name, Status.TIMEOUT, f"{name} timed out after {timeout:g} s", argv,
                       wall=result.wall_seconds, cpu=result.cpu_seconds)
     try:
         findings, notes, version = parse(result)

@@ -1,0 +1,167 @@
+"""finalize(): the one post-processing step every command runs after the tools (static, api, scan, gate, baseline).
+
+rule settings (disable / re-rate) -> fingerprints (if missing) -> inline markers -> `.secscan-ignore.yaml`
+-> baseline states -> a Review (expired / stale suppressions, absent baseline entries) for the verdict.
+Only the source files of flagged lines are read; everything else is dataclasses.replace on frozen findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from scanner import baseline as baseline_mod
+from scanner.baseline import Baseline
+from scanner.config import RuleSettings, SecscanConfig
+from scanner.fingerprints import annotate
+from scanner.models import Finding, KnownFinding, Notification, Review, Rule, ToolRun
+from scanner.suppressions import IgnoreFile, SourceFile, inline_suppression, read_source
+
+API_TOOL = "secscan-api"
+_LISTED = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Finalized:
+    runs: list[ToolRun]
+    review: Review
+
+
+def finalize(runs: Sequence[ToolRun], root: Path, config: SecscanConfig | None = None,
+             ignore: IgnoreFile | None = None, baseline: Baseline | None = None,
+             today: date | None = None) -> Finalized:
+    config = config or SecscanConfig()
+    today = today or date.today()
+    runs = [_with_rule_settings(run, config.rules) for run in runs]
+    runs = [_fingerprinted(run, root) for run in runs]
+    sources: dict[str, SourceFile | None] = {}
+    warnings: list[str] = []
+    runs = [_inline(run, root, sources, warnings) for run in runs]
+    used: set[int] = set()
+    if ignore is not None:
+        runs = [_external(run, ignore, today, used) for run in runs]
+    absent: tuple[KnownFinding, ...] = ()
+    if baseline is not None:
+        runs = [dataclasses.replace(r, findings=tuple(baseline_mod.mark(r.findings, baseline))) for r in runs]
+        ran = {r.tool for r in runs if r.status.succeeded}
+        absent = baseline_mod.absent(baseline, [f for r in runs for f in r.findings], ran)
+        runs = [_absent_note(r, baseline, absent) for r in runs]
+    review = Review(
+        baseline=baseline.display if baseline is not None else None,
+        expired=_expired(ignore, today, runs) if ignore else (),
+        stale=_stale(ignore, today, used, runs) if ignore else (),
+        absent=absent, warnings=tuple(dict.fromkeys(warnings)),
+    )
+    return Finalized(runs=runs, review=review)
+
+
+# --- rule settings ----------------------------------------------------------------------------------------
+
+
+def _setting(rules: Mapping[str, RuleSettings], tool: str, rule: Rule) -> RuleSettings | None:
+    setting = rules.get(rule.id)
+    return setting if setting is not None and setting.tool in (None, tool) else None
+
+
+def _with_rule_settings(run: ToolRun, rules: Mapping[str, RuleSettings]) -> ToolRun:
+    if not rules:
+        return run
+    findings = []
+    for f in run.findings:
+        setting = _setting(rules, f.tool, f.rule)
+        if setting is None:
+            findings.append(f)
+        elif setting.enabled:
+            findings.append(_re_rated(f, setting))
+    settings = [(r, _setting(rules, run.tool, r)) for r in run.extra_rules]
+    extra = tuple(_rule_override(r, s) for r, s in settings if s is None or s.enabled)
+    return dataclasses.replace(run, findings=tuple(findings), extra_rules=extra)
+
+
+def _rule_override(rule: Rule, setting: RuleSettings | None) -> Rule:
+    if setting is None or setting.severity is None or setting.severity == rule.severity:
+        return rule
+    return dataclasses.replace(rule, severity=setting.severity, security_severity=None)
+
+
+def _re_rated(finding: Finding, setting: RuleSettings) -> Finding:
+    if setting.severity is None or setting.severity == finding.severity:
+        return finding
+    return dataclasses.replace(finding, severity=setting.severity, rule=_rule_override(finding.rule, setting),
+                               properties={**finding.properties, "originalSeverity": finding.severity.label})
+
+
+# --- fingerprints, inline markers, suppression file -------------------------------------------------------
+
+
+def _fingerprinted(run: ToolRun, root: Path) -> ToolRun:
+    if all(f.fingerprint for f in run.findings):
+        return run
+    done = [f for f in run.findings if f.fingerprint]
+    return dataclasses.replace(run, findings=(*done, *annotate([f for f in run.findings if not f.fingerprint], root)))
+
+
+def _inline(run: ToolRun, root: Path, sources: dict[str, SourceFile | None], warnings: list[str]) -> ToolRun:
+    findings = []
+    for f in run.findings:
+        if f.suppressed:
+            findings.append(f)
+            continue
+        path = f.location.path
+        if path not in sources:
+            sources[path] = read_source(root / path) if not path.startswith("../") else None
+        source = sources[path]
+        suppression, warning = inline_suppression(f, source) if source is not None else (None, None)
+        if warning:
+            warnings.append(warning)
+        findings.append(dataclasses.replace(f, suppression=suppression) if suppression else f)
+    return dataclasses.replace(run, findings=tuple(findings))
+
+
+def _external(run: ToolRun, ignore: IgnoreFile, today: date, used: set[int]) -> ToolRun:
+    findings = []
+    for f in run.findings:
+        matching = [e for e in ignore.entries if e.matches(f)]
+        used.update(e.number for e in matching)
+        if f.suppressed or not matching:
+            findings.append(f)
+            continue
+        entry = next((e for e in matching if not e.expired(today)), matching[0])
+        findings.append(dataclasses.replace(f, suppression=ignore.suppression(entry, today)))
+    return dataclasses.replace(run, findings=tuple(findings))
+
+
+def _expired(ignore: IgnoreFile, today: date, runs: Sequence[ToolRun]) -> tuple[str, ...]:
+    out = []
+    for entry in ignore.entries:
+        if entry.expired(today):
+            hits = sum(1 for r in runs for f in r.findings if entry.matches(f) and not f.suppressed)
+            still = f", still matches {hits} finding{'s' if hits != 1 else ''}" if hits else ""
+            out.append(f"{ignore.display}:{entry.line} ({entry.describe()}) expired on {entry.expires}{still}")
+    return tuple(out)
+
+
+def _stale(ignore: IgnoreFile, today: date, used: set[int], runs: Sequence[ToolRun]) -> tuple[str, ...]:
+    """Entries that matched nothing, judged only where the scan was complete enough to know."""
+    ran = {r.tool for r in runs if r.status.succeeded}
+    complete = bool(runs) and all(r.status.succeeded for r in runs)
+    out = []
+    for entry in ignore.entries:
+        tool = entry.tool or (API_TOOL if entry.operation else None)
+        checkable = tool in ran if tool else complete
+        if entry.number not in used and not entry.expired(today) and checkable:
+            out.append(f"{ignore.display}:{entry.line} ({entry.describe()}) matches no finding")
+    return tuple(out)
+
+
+def _absent_note(run: ToolRun, baseline: Baseline, absent: Sequence[KnownFinding]) -> ToolRun:
+    mine = [e for e in absent if e.tool == run.tool]
+    if not mine:
+        return run
+    listed = ", ".join(f"{e.rule} in {e.path}" for e in mine[:_LISTED]) + (", …" if len(mine) > _LISTED else "")
+    note = Notification("note", f"baseline {baseline.display}: {len(mine)} recorded finding"
+                                f"{'s' if len(mine) != 1 else ''} no longer reported (absent): {listed}")
+    return dataclasses.replace(run, notifications=(*run.notifications, note))

@@ -1,0 +1,287 @@
+"""Suppressions: the ignore file (parsing, matching, expiry, staleness), inline markers, and native markers
+recognised exactly as bandit and semgrep themselves do (checked against the real tools)."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import ConfigError
+from scanner.fingerprints import annotate
+from scanner.models import Finding, Location, Rule, Severity, Status, ToolRun
+from scanner.postprocess import finalize
+from scanner.runner import run_tools
+from scanner.sarif import to_sarif
+from scanner.suppressions import NATIVE_REPORTING_ARGS, glob_match, parse_ignore_text
+from scanner.targets import collect
+from scanner.tools import ToolOptions
+
+from tests.conftest import validate_sarif
+
+TODAY = date(2026, 6, 1)
+RULE = Rule(id="B602", title="subprocess with shell", description="d", severity=Severity.HIGH)
+API_RULE = Rule(id="bola", title="BOLA", description="d", severity=Severity.HIGH)
+
+
+def _finding(path: str, line: int, rule: Rule = RULE, tool: str = "bandit", op: str | None = None) -> Finding:
+    return Finding(tool=tool, rule=rule, message="m", location=Location(path, line), severity=rule.severity,
+                   logical_location=op)
+
+
+def _run(root: Path, *findings: Finding, tool: str = "bandit") -> ToolRun:
+    return ToolRun(tool, Status.OK, tuple(annotate(list(findings), root)))
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+
+
+# --- globs and the file format --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("pattern", "path", "expected"), [
+    ("src/*.py", "src/app.py", True), ("src/*.py", "src/sub/app.py", False), ("src/**/*.py", "src/app.py", True),
+    ("src/**/*.py", "src/a/b/app.py", True), ("**/legacy/*", "x/legacy/y.py", True), ("app.py", "src/app.py", False),
+    ("src/?pp.py", "src/app.py", True), ("./src/app.py", "src/app.py", True), ("src/[ab]pp.py", "src/app.py", False),
+])
+def test_globs_keep_star_within_a_directory(pattern: str, path: str, expected: bool):
+    assert glob_match(pattern, path) is expected
+
+
+def test_entries_parse_with_line_numbers_dates_and_operations():
+    ignore = parse_ignore_text(
+        "suppressions:\n"
+        "  - rule: B602\n    path: 'src/*.py'\n    reason: input is a constant\n    expires: 2027-03-31\n"
+        "  - fingerprint: 0123456789abcdef0123456789abcdef\n    reason: accepted\n"
+        "  - rule: bola\n    path: openapi.json\n    operation: get /books/{book_id}\n    reason: public books\n"
+        "    expires: '2026-01-01'\n", ".secscan-ignore.yaml")
+    first, second, third = ignore.entries
+    assert (first.line, second.line, third.line) == (2, 6, 8)
+    assert first.expires == date(2027, 3, 31) and not first.expired(TODAY)
+    assert third.expired(TODAY)
+    assert third.matches(_finding("openapi.json", 40, API_RULE, "secscan-api", "GET /books/{book_id}"))
+    assert not third.matches(_finding("openapi.json", 40, API_RULE, "secscan-api", "PUT /books/{book_id}"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "suppression file is empty"),
+    ("suppressions: [", "not valid YAML"),
+    ("- rule: B602\n", "expected a mapping"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n", "suppressions[0].reason: Field required (line 2)"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n    reason: r\n    expires: next week\n",
+     "suppressions[0].expires: not a date: 'next week' (expected YYYY-MM-DD) (line 5)"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n    reason: r\n    expires: 2027-02-31\n", "not valid YAML"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n    reason: r\n    expires: 2027-02-03T10:00:00\n",
+     "not a date and time"),
+    ("suppressions:\n  - rule: B602\n    reason: r\n", "needs a fingerprint, or a rule and a path glob"),
+    ("suppressions:\n  - fingerprint: 0123456789abcdef\n    rule: B1\n    reason: r\n", "not both"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n    reason: r\n    colour: red\n",
+     "suppressions[0].colour: unknown key (line 5)"),
+    ("suppressions:\n  - rule: B602\n    path: a.py\n    reason: 12\n", "suppressions[0].reason: Input should be a valid string"),
+    ("suppressions:\n  - fingerprint: NOT-HEX\n    reason: r\n", "suppressions[0].fingerprint"),
+    ("suppressions:\n  - &a {rule: B1, path: a, reason: r}\n  - *a\n", "aliases are not allowed"),
+])
+def test_bad_suppression_files_are_one_line_errors_naming_file_and_key(text: str, expected: str):
+    with pytest.raises(ConfigError) as info:
+        parse_ignore_text(text, ".secscan-ignore.yaml")
+    message = str(info.value)
+    assert message.startswith(".secscan-ignore.yaml: ") and expected in message and "\n" not in message
+
+
+# --- applying the file ----------------------------------------------------------------------------------------
+
+
+def test_file_entries_suppress_by_rule_glob_and_by_fingerprint_and_report_expired_and_stale(tmp_path: Path):
+    _write(tmp_path, "src/a.py", "import subprocess\nsubprocess.call(x, shell=True)\n")
+    _write(tmp_path, "src/b.py", "import subprocess\n\nsubprocess.call(y, shell=True)\n")
+    _write(tmp_path, "legacy/c.py", "subprocess.call(z, shell=True)\n")
+    run = _run(tmp_path, _finding("src/a.py", 2), _finding("src/b.py", 3), _finding("legacy/c.py", 1))
+    by_path = {f.location.path: f for f in run.findings}
+    ignore = parse_ignore_text(
+        "suppressions:\n"
+        f"  - fingerprint: {by_path['src/b.py'].fingerprint}\n    reason: reviewed\n"
+        "  - rule: B602\n    path: 'legacy/**'\n    reason: old code\n    expires: 2026-01-31\n"
+        "  - rule: B105\n    path: '**'\n    reason: nothing matches me\n", ".secscan-ignore.yaml")
+    done = finalize([run], tmp_path, ignore=ignore, today=TODAY)
+    states = {f.location.path: f.suppression for f in done.runs[0].findings}
+    assert states["src/a.py"] is None
+    assert states["src/b.py"].active and states["src/b.py"].kind == "external"
+    assert states["src/b.py"].source == ".secscan-ignore.yaml:2" and states["src/b.py"].justification == "reviewed"
+    assert states["legacy/c.py"].status == "expired" and not states["legacy/c.py"].active
+    assert done.review.expired == (".secscan-ignore.yaml:4 (rule B602, path legacy/**) expired on 2026-01-31, "
+                                   "still matches 1 finding",)
+    assert done.review.stale == (".secscan-ignore.yaml:8 (rule B105, path **) matches no finding",)
+
+
+def test_stale_is_not_judged_for_tools_that_did_not_run(tmp_path: Path):
+    ignore = parse_ignore_text("suppressions:\n  - rule: x\n    path: a.py\n    tool: semgrep\n    reason: r\n"
+                               "  - rule: y\n    path: a.py\n    reason: r\n", "ig.yaml")
+    broken = ToolRun("bandit", Status.TIMEOUT)
+    done = finalize([ToolRun("bandit", Status.OK), broken], tmp_path, ignore=ignore, today=TODAY)
+    assert done.review.stale == ()  # semgrep did not run; bandit timed out, so "matches nothing" proves nothing
+    done = finalize([ToolRun("bandit", Status.OK), ToolRun("semgrep", Status.OK)], tmp_path, ignore=ignore, today=TODAY)
+    assert len(done.review.stale) == 2
+
+
+def test_secscan_inline_marker_on_the_line_or_a_comment_line_above_with_a_reason(tmp_path: Path):
+    _write(tmp_path, "a.py",
+           "x = 1\n"
+           "call(1)  # secscan: ignore[B602] trusted constant\n"     # 2: same line
+           "# secscan: ignore[B101, B602] - reviewed in #42\n"       # 3: comment line above 4
+           "call(2)\n"                                               # 4
+           "y = 2  # secscan: ignore[B602] meant for line 5 only\n"  # 5: code line, does not cover line 6
+           "call(3)\n"                                               # 6
+           "call(4)  # secscan: ignore[B602]\n"                      # 7: no reason -> not honoured
+           "call(5)  # secscan: ignore[B999] wrong rule\n")          # 8
+    run = _run(tmp_path, *(_finding("a.py", n) for n in (2, 4, 6, 7, 8)))
+    done = finalize([run], tmp_path, today=TODAY)
+    got = {f.location.start_line: f.suppression for f in done.runs[0].findings}
+    assert got[2].justification == "trusted constant" and got[2].kind == "inSource" and got[2].source_line == 2
+    assert got[4].justification == "reviewed in #42" and got[4].source_line == 3
+    assert got[6] is None and got[7] is None and got[8] is None
+    assert done.review.warnings == ("a.py:7: 'secscan: ignore[B602]' has no reason, so it is not honoured",)
+
+
+def test_suppressed_results_stay_in_the_sarif_with_kind_justification_and_status(tmp_path: Path):
+    _write(tmp_path, "a.py", "call(1)  # secscan: ignore[B602] trusted\ncall(2)\ncall(3)\n")
+    run = _run(tmp_path, _finding("a.py", 1), _finding("a.py", 2), _finding("a.py", 3))
+    ignore = parse_ignore_text("suppressions:\n  - rule: B602\n    path: a.py\n    reason: later\n"
+                               "    expires: 2026-12-31\n", ".secscan-ignore.yaml")
+    done = finalize([run], tmp_path, ignore=ignore, today=TODAY)
+    doc = to_sarif(done.runs, tmp_path, done.review)
+    validate_sarif(doc)
+    results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in doc["runs"][0]["results"]}
+    assert results[1]["suppressions"] == [{"kind": "inSource", "status": "accepted", "justification": "trusted",
+                                          "location": {"physicalLocation": {"artifactLocation": {
+                                              "uri": "a.py", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 1}}}}]
+    external = results[2]["suppressions"][0]
+    assert external["kind"] == "external" and external["justification"] == "later"
+    assert external["properties"] == {"expires": "2026-12-31"}
+    assert external["location"]["physicalLocation"]["artifactLocation"]["uri"] == ".secscan-ignore.yaml"
+
+
+# --- native markers: secscan must agree with the tools themselves ---------------------------------------------
+
+BANDIT_CASES = '''import subprocess
+
+
+def a(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec
+
+
+def b(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec B602
+
+
+def c(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec B101
+
+
+def d(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec: B101, B602
+
+
+def e(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec B602,B607
+
+
+def f(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec subprocess_popen_with_shell_equals_true
+
+
+def g(cmd):
+    return subprocess.call(cmd, shell=True)  # nosec - reviewed, the input is a constant
+
+
+def h(cmd):
+    return subprocess.call(
+        cmd,  # nosec
+        shell=True,
+    )
+
+
+def i(cmd):
+    text = "# nosec"
+    return subprocess.call(cmd, shell=True) or text
+
+
+def j(cmd):
+    return subprocess.call(cmd, shell=True)  #nosec
+
+
+def k(cmd):
+    return subprocess.call(cmd, shell=True)
+'''
+
+SEMGREP_CASES = '''import subprocess
+
+
+def a(cmd):
+    return subprocess.call(cmd, shell=True)  # nosemgrep
+
+
+def b(cmd):
+    # nosemgrep
+    return subprocess.call(cmd, shell=True)
+
+
+def c(cmd):
+    return subprocess.call(cmd, shell=True)  # nosemgrep: subprocess-shell-true-nonconstant
+
+
+def d(cmd):
+    return subprocess.call(cmd, shell=True)  # nosemgrep: some-other-rule
+
+
+def e(cmd):
+    x = 1  # nosemgrep
+    return subprocess.call(cmd, shell=True) or x
+
+
+def f(cmd):
+    return subprocess.call(cmd, shell=True)  # NOSEM
+
+
+def g(cmd):
+    return subprocess.call(cmd, shell=True)  #nosemgrep
+
+
+def h(cmd):
+    return subprocess.call(cmd, shell=True)
+'''
+
+
+def _native_vs_secscan(tmp_path: Path, tool: str, source: str) -> tuple[set, set, set]:
+    root = tmp_path / "repo"
+    _write(root, "cases.py", source)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    targets = collect([root])
+    (native,) = run_tools([tool], targets, ToolOptions())
+    (reporting,) = run_tools([tool], targets, ToolOptions(extra_args=NATIVE_REPORTING_ARGS))
+    assert native.status is Status.OK and reporting.status is Status.OK, (native.notifications, reporting.notifications)
+    (done,) = finalize([reporting], targets.root, today=TODAY).runs
+    key = lambda f: (f.rule.id, f.location.start_line)  # noqa: E731
+    kept = {key(f) for f in done.findings if not f.suppressed}
+    hidden = {key(f) for f in done.findings if f.suppressed}
+    return {key(f) for f in native.findings}, kept, hidden
+
+
+def test_bandit_nosec_is_recognised_exactly_as_bandit_does(tmp_path: Path):
+    native, kept, hidden = _native_vs_secscan(tmp_path, "bandit", BANDIT_CASES)
+    assert kept == native
+    # blanket, by id, in a list, by name, with prose (no test names: blanket), inside a multi-line call, no space
+    assert {line for rule, line in hidden if rule == "B602"} == {5, 9, 17, 25, 29, 35, 45}
+    # another test's id; bandit's own quirk ("B602,B607" without a space keeps only B607); in a string; no marker
+    assert {("B602", 13), ("B602", 21), ("B602", 41), ("B602", 49)} <= native
+
+
+def test_semgrep_nosemgrep_is_recognised_exactly_as_semgrep_does(tmp_path: Path):
+    native, kept, hidden = _native_vs_secscan(tmp_path, "semgrep", SEMGREP_CASES)
+    assert kept == native
+    rule = "subprocess-shell-true-nonconstant"
+    assert {(rule, 5), (rule, 10), (rule, 14), (rule, 27)} <= hidden
+    assert (rule, 18) in native and (rule, 23) in native and (rule, 35) in native
