@@ -142,9 +142,16 @@ def _register_upload() -> None:
     cli.add_command(upload)
 
 
+def _register_hook() -> None:
+    from scanner.cli_hook import hook  # pre-commit runs scanner.cli_hook directly (lighter import)
+
+    cli.add_command(hook)
+
+
 _register_api()
 _register_policy()
 _register_upload()
+_register_hook()
 
 if __name__ == "__main__":
     main()
