@@ -20,6 +20,7 @@ from scanner.config import describe_error
 from scanner.errors import ConfigError
 from scanner.models import Finding, KnownFinding
 from scanner.suppressions import Fingerprint, IsoDate, NonEmpty
+from scanner.textfiles import read_text_file
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 50_000_000
@@ -53,18 +54,7 @@ class Baseline:
 
 
 def load_baseline(path: Path, display: str | None = None) -> Baseline:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: baseline file not found (create it with `secscan baseline create`)") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read baseline file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: baseline file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: baseline file is not UTF-8 text") from None
+    text = read_text_file(path, "baseline", MAX_FILE_BYTES, "create it with `secscan baseline create`")
     return parse_baseline_text(text, display or str(path))
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from scanner.errors import ConfigError
 from scanner.models import Severity
+from scanner.textfiles import read_text_file
 from scanner.tools import TOOLS, ToolOptions
 from scanner.tools.base import DEFAULT_TIMEOUT
 
@@ -166,17 +167,7 @@ def label(path: Path) -> str:
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The secscan table of a config file; ConfigError (one line, naming the file) for anything wrong."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
-    return parse_config_text(text, path)
+    return parse_config_text(read_text_file(path, "config", MAX_CONFIG_BYTES), path)
 
 
 def parse_config_text(text: str, path: Path) -> dict[str, Any]:

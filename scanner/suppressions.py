@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from scanner.config import describe_error
 from scanner.errors import ConfigError
 from scanner.models import Finding, Suppression
+from scanner.textfiles import read_text_file
 
 MAX_FILE_BYTES = 1_000_000
 # Ask the tools to report natively-ignored results too; finalize() marks them suppressed (inSource).
@@ -167,17 +168,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 def load_ignore_file(path: Path, display: str | None = None) -> IgnoreFile:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read suppression file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: suppression file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: suppression file is not UTF-8 text") from None
-    return parse_ignore_text(text, display or str(path))
+    return parse_ignore_text(read_text_file(path, "suppression", MAX_FILE_BYTES), display or str(path))
 
 
 def parse_ignore_text(text: str, display: str) -> IgnoreFile:
