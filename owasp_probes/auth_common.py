@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from owasp_probes.base import ApiFinding, ProbeContext, fill_path
+from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, fill_path
 from owasp_probes.discovery import own_values
 from owasp_probes.evidence import EvidenceStep
 from owasp_probes.http import Exchange
@@ -22,17 +22,6 @@ _SCHEME = re.compile(r"^([A-Za-z]+\s+)(\S.*)$")
 REBUILD = (" Evidence curls name forged tokens $SECSCAN_FORGED_<TENANT>_<VARIANT>; rebuild them from the tenant's "
            "token with owasp_probes.jwt_tools.")
 _IDENTITY_KEYS = re.compile(r"^(user_?name|login|email|e_?mail|handle|account)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """Static metadata of one auth rule id (severity and CWE never vary per finding)."""
-
-    rule_id: str
-    title: str
-    severity: Severity
-    cwe: int
-    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +122,7 @@ def private_marker(ctx: ProbeContext, actor: Tenant, baseline: Exchange) -> str 
     return None
 
 
-def make_finding(rule: Rule, op: Operation, actor: Tenant, url: str, message: str,
+def make_finding(rule: ProbeRule, op: Operation, actor: Tenant, url: str, message: str,
                  evidence: tuple[EvidenceStep, ...], parameter: str | None = None) -> ApiFinding:
     return ApiFinding(rule.rule_id, rule.title, OWASP, rule.severity, rule.cwe, op.method, op.path, url,
                       (actor.name,), True, message, evidence, parameter, (actor.role,), rule.description)
@@ -143,32 +132,32 @@ def labels(ops: list[Operation]) -> str:
     return ", ".join(op.label for op in ops)
 
 
-NO_CREDENTIALS = Rule(
+NO_CREDENTIALS = ProbeRule(
     "auth-no-credentials", "Operation answers without credentials", Severity.HIGH, 287,
     "An operation documented as requiring authentication returns a tenant's data to a request without any "
     "credentials (OWASP API2:2023, CWE-287). Enforce the authentication dependency on every route.")
-MALFORMED = Rule(
+MALFORMED = ProbeRule(
     "auth-malformed-token", "Malformed credentials accepted", Severity.HIGH, 287,
     "An operation rejects anonymous requests but returns a tenant's data for a garbage bearer token: the "
     "credential is checked for presence, not validity (OWASP API2:2023, CWE-287).")
-ALG_NONE = Rule(
+ALG_NONE = ProbeRule(
     "jwt-alg-none", "JWT with alg none accepted", Severity.CRITICAL, 347,
     "Unsigned JWTs (alg none, any letter case) are accepted, so anyone can mint a token for any identity "
     "(OWASP API2:2023, CWE-347). Pin the accepted algorithms when verifying tokens." + REBUILD)
-SIGNATURE = Rule(
+SIGNATURE = ProbeRule(
     "jwt-signature-not-verified", "JWT signature not verified", Severity.CRITICAL, 347,
     "JWTs whose signature is stripped or made with a random key are accepted: claims are decoded without "
     "verifying the signature, so any identity can be forged (OWASP API2:2023, CWE-347)." + REBUILD)
-EXPIRED = Rule(
+EXPIRED = ProbeRule(
     "jwt-expired-accepted", "Expired JWT accepted", Severity.MEDIUM, 613,
     "A correctly signed JWT whose exp lies in the past is accepted, so leaked or old tokens never stop "
     "working (OWASP API2:2023, CWE-613). Verify exp (and nbf) on every request." + REBUILD)
-WEAK_SECRET = Rule(
+WEAK_SECRET = ProbeRule(
     "jwt-weak-secret", "JWT signed with a guessable secret", Severity.CRITICAL, 521,
     "The HMAC key that signs the API's JWTs is in a public wordlist of common secrets; it was recovered offline "
     "from one token, and with it any identity's token can be forged (OWASP API2:2023, CWE-521). Rotate to a "
     "random key of at least 256 bits kept in a secret store." + REBUILD)
-USER_ENUMERATION = Rule(
+USER_ENUMERATION = ProbeRule(
     "auth-user-enumeration", "Login reveals whether an account exists", Severity.MEDIUM, 204,
     "The login operation answers differently for an existing user with a wrong password and for an unknown "
     "user, so accounts can be enumerated before guessing passwords (OWASP API2:2023, CWE-204). Return one "

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from owasp_probes.auth_common import (
-    ALG_NONE, EXPIRED, SIGNATURE, SIMILAR, WEAK_SECRET, Credential, Rule, Target, credential_of, labels,
+    ALG_NONE, EXPIRED, SIGNATURE, SIMILAR, WEAK_SECRET, Credential, Target, credential_of, labels,
     make_finding, same_data, send_as, send_op,
 )
-from owasp_probes.base import ApiFinding, ProbeContext, steps
+from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, steps
 from owasp_probes.http import Exchange
 from owasp_probes.jwt_tools import (
     HS_DIGESTS, NONE_VARIANTS, Jwt, crack_hs, decode, expired_copy, forge_none, identity_claim, load_wordlist,
@@ -143,7 +143,7 @@ async def probe_tokens(ctx: ProbeContext, f: Forgery, gated: list[Target],
     return dict(zip(forged, replies, strict=True))
 
 
-def flaw_finding(ctx: ProbeContext, f: Forgery, rule: Rule, gated: list[Target], checks: list[str], what: str,
+def flaw_finding(ctx: ProbeContext, f: Forgery, rule: ProbeRule, gated: list[Target], checks: list[str], what: str,
                  victim: Victim | None, forged: Exchange | None) -> ApiFinding | None:
     """One finding per flaw, at the first affected operation, naming every affected operation."""
     affected = [t for t in gated if any(accepted(ctx, f, t, c) for c in checks)]

@@ -21,6 +21,17 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeRule:
+    """Static metadata of one probe rule id (severity and CWE never vary per finding)."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    cwe: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class ApiFinding:
     """One confirmed (or, at most low severity, suspected) problem on one operation."""
 

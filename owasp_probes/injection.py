@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
-from owasp_probes.base import ApiFinding, ProbeContext, first_of, steps
+from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, first_of, steps
 from owasp_probes.bodies import read_op_for, update_body
 from owasp_probes.discovery import own_values
 from owasp_probes.http import BudgetExhausted
@@ -36,29 +35,20 @@ OWASP = "API8:2023"
 LOGIN = re.compile(r"log-?in|sign-?in|auth|session|token", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    title: str
-    cwe: int
-    severity: Severity
-    description: str
-
-
-RULES = {r.id: r for r in (
-    Rule("sql-injection", "SQL injection", 89, Severity.CRITICAL,
+RULES = {r.rule_id: r for r in (
+    ProbeRule("sql-injection", "SQL injection", Severity.CRITICAL, 89,
          "Input reaches an SQL statement unescaped: confirmed by two of a database error signature, a boolean "
          "differential pair and a time delay. Use parameterised queries."),
-    Rule("nosql-injection", "NoSQL operator injection", 943, Severity.HIGH,
+    ProbeRule("nosql-injection", "NoSQL operator injection", Severity.HIGH, 943,
          "A JSON operator object ($ne, $gt, $regex) sent instead of a string is evaluated by the data store "
          "(and a contradicting operator fails). Accept only scalar values for scalar fields."),
-    Rule("command-injection", "OS command injection", 78, Severity.CRITICAL,
+    ProbeRule("command-injection", "OS command injection", Severity.CRITICAL, 78,
          "Input reaches a shell: an arithmetic marker was computed by the shell, twice with different numbers. "
          "Never pass input to a shell; use an argument vector and an allow-list."),
-    Rule("template-injection", "Server-side template injection", 1336, Severity.CRITICAL,
+    ProbeRule("template-injection", "Server-side template injection", Severity.CRITICAL, 1336,
          "Input becomes template source: two unique arithmetic expressions were evaluated. Pass input as "
          "template data, never as template text."),
-    Rule("path-traversal", "Path traversal", 22, Severity.HIGH,
+    ProbeRule("path-traversal", "Path traversal", Severity.HIGH, 22,
          "A file name reaches the file system unchecked: system file content came back for two different "
          "traversals, and not for a missing file. Resolve the path and require it inside the allowed directory."),
 )}
@@ -146,7 +136,7 @@ def _finding(rule_id: str, t: Target, parameter: str, signals: list[Signal], con
     attack = next((x for s in signals for _, x in s.steps if x is not None), t.baseline)
     pairs = (("baseline", t.baseline), *(step for s in signals for step in s.steps), control_step)
     return ApiFinding(
-        rule.id, rule.title, OWASP, rule.severity, rule.cwe, t.op.method, t.op.path,
+        rule.rule_id, rule.title, OWASP, rule.severity, rule.cwe, t.op.method, t.op.path,
         attack.url if attack else "", (t.tenant.name,) if t.tenant else (), True, message, steps(*pairs),
         parameter, (t.tenant.role,) if t.tenant else (), rule.description)
 
