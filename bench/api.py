@@ -76,7 +76,7 @@ class RequestCounter:
 
 def counting_app() -> RequestCounter:
     """`uvicorn --factory bench.api:counting_app`: the tenant API (TENANT_API_FLAWS, default all), counted."""
-    from fixtures.vuln_apps.tenant_api.app import factory
+    from secscan_demo.tenant_api.app import factory
 
     return RequestCounter(factory())
 
@@ -171,7 +171,7 @@ class Server:
 @contextmanager
 def served(python: str, flaws: str, log: Path) -> Iterator[Server]:
     """The counted tenant API in its own uvicorn process on a free 127.0.0.1 port; stopped (SIGINT) on exit."""
-    from fixtures.vuln_apps.serve import free_port, wait_listening
+    from secscan_demo.serve import free_port, wait_listening
 
     port = free_port()
     argv = [python, "-m", "uvicorn", "--factory", "bench.api:counting_app", "--host", "127.0.0.1",
@@ -283,7 +283,7 @@ class Result:
 
 def run_tool(setup: Setup, tool: str) -> Result:
     """Fresh server, log the tenants in, reset the counter, run the tool, read the counter back."""
-    from fixtures.vuln_apps.tenant_api.tokens import fetch_tokens
+    from secscan_demo.tenant_api.tokens import fetch_tokens
 
     cwd = setup.work / tool
     cwd.mkdir()
@@ -445,8 +445,8 @@ def print_report(data: dict) -> None:
 def drive_secscan(stages_path: Path, cli_args: list[str]) -> None:
     """`secscan <cli_args>` in this process, logging (stage, requests so far, time) at each engine stage."""
     sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-    from owasp_probes import engine
-    from scanner.cli import main as secscan_main
+    from secscan_probes.engine import scan as engine
+    from secscan.cli import main as secscan_main
 
     log: list[dict] = []
     base = engine.RunProgress
@@ -487,7 +487,7 @@ def profile_secscan(setup: Setup, out: Path, top: int = 25) -> None:
     """One extra, unmeasured cold secscan run under cProfile (wall and CPU are inflated): the hot spots."""
     import pstats
 
-    from fixtures.vuln_apps.tenant_api.tokens import fetch_tokens
+    from secscan_demo.tenant_api.tokens import fetch_tokens
 
     cwd = setup.work / "profile"
     cwd.mkdir()

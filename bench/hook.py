@@ -24,7 +24,7 @@ TARGET_RATIO = 1.3
 VARIANTS = ("semgrep", "hook", "pre-commit", "cli")
 DESCRIPTIONS = {
     "semgrep": "semgrep scan --config rules/ --metrics=off --disable-version-check --json FILE",
-    "hook": "python -P -m scanner.cli_hook --stage static FILE   (the manifest's entry)",
+    "hook": "python -P -m secscan.cli_hook --stage static FILE   (the manifest's entry)",
     "pre-commit": "pre-commit run secscan --files FILE   (pre-commit's own start-up included)",
     "cli": "secscan hook FILE   (through the full CLI: imports every command)",
 }
@@ -77,7 +77,7 @@ def commands(name: str, semgrep: str, precommit: str, secscan: str) -> dict[str,
     return {
         "semgrep": [semgrep, "scan", "--config", str(REPO / "rules"), "--metrics=off", "--disable-version-check",
                     "--json", name],
-        "hook": [sys.executable, "-P", "-m", "scanner.cli_hook", "--stage", "static", name],
+        "hook": [sys.executable, "-P", "-m", "secscan.cli_hook", "--stage", "static", name],
         "pre-commit": [precommit, "run", "secscan", "--files", name],
         "cli": [secscan, "hook", name],
     }
@@ -101,7 +101,7 @@ def run_rounds(argvs: Mapping[str, list[str]], variants: Sequence[str], repeat: 
 def tool_breakdown(repo: Path, name: str, env: Mapping[str, str], scratch: Path) -> dict[str, float]:
     """One extra hook run with --output, for the tools' own wall times (sarif_om import makes it not comparable)."""
     out = scratch / "hook.sarif"
-    subprocess.run([sys.executable, "-P", "-m", "scanner.cli_hook", "-o", str(out), name], cwd=repo, env=dict(env),
+    subprocess.run([sys.executable, "-P", "-m", "secscan.cli_hook", "-o", str(out), name], cwd=repo, env=dict(env),
                    capture_output=True, check=False)
     if not out.is_file():
         return {}
@@ -124,7 +124,7 @@ def import_times(modules: str) -> tuple[float, list[tuple[int, str]]]:
 
 
 def print_import_times() -> None:
-    for label, modules in (("hook path", "scanner.cli_hook, scanner.hook"), ("full CLI", "scanner.cli")):
+    for label, modules in (("hook path", "secscan.cli_hook, secscan.hook"), ("full CLI", "secscan.cli")):
         total, heavy = import_times(modules)
         print(f"import time, {label} ({modules}): {total:.2f} s; heaviest: "
               + ", ".join(f"{n} {c / 1e6:.2f}" for c, n in heavy[:6]))

@@ -259,8 +259,8 @@ def bench_overhead(bench: Bench, tiny: Path, rounds: int) -> dict[str, Sample]:
 
 
 def import_breakdown(python: str, env: Mapping[str, str], top: int = 6) -> tuple[float, list[tuple[float, str]]]:
-    """`python -X importtime -c 'import scanner.cli'`: total seconds and the heaviest direct imports of scanner.cli."""
-    out = subprocess.run([python, "-X", "importtime", "-c", "import scanner.cli"], cwd=REPO, env=dict(env),
+    """`python -X importtime -c 'import secscan.cli'`: total seconds and the heaviest direct imports of secscan.cli."""
+    out = subprocess.run([python, "-X", "importtime", "-c", "import secscan.cli"], cwd=REPO, env=dict(env),
                          capture_output=True, text=True, timeout=120, check=False).stderr
     rows = []
     for line in out.splitlines():
@@ -268,7 +268,7 @@ def import_breakdown(python: str, env: Mapping[str, str], top: int = 6) -> tuple
         if m:
             rows.append((int(m.group(2)) / 1e6, len(m.group(3)) // 2, m.group(4)))
     total = sum(cum for cum, depth, name in rows if depth == 0 and name.split(".")[0] == "scanner")
-    end = next((i for i, r in enumerate(rows) if r[1] == 0 and r[2] == "scanner.cli"), len(rows))
+    end = next((i for i, r in enumerate(rows) if r[1] == 0 and r[2] == "secscan.cli"), len(rows))
     begin = max((i for i, r in enumerate(rows[:end]) if r[1] == 0), default=-1) + 1
     children = sorted(((cum, name) for cum, depth, name in rows[begin:end] if depth == 1), reverse=True)
     return total, children[:top]
@@ -333,7 +333,7 @@ def print_report(data: dict) -> None:
           f"{data['overhead_rounds']} runs):")
     print_table(list(over.items()))
     total, heavy = data["imports"]
-    print(f"import scanner.cli: {total:.2f} s; heaviest direct imports: "
+    print(f"import secscan.cli: {total:.2f} s; heaviest direct imports: "
           + ", ".join(f"{name} {cum:.2f}s" for cum, name in heavy))
     print_ratios(data)
 

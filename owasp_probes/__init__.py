@@ -1,1 +1,1 @@
-"""OWASP-style active probes used by secscan."""
+"""secscan's API probes: the engine (`engine/`) and one module or subpackage per probe family (`probes/`)."""

@@ -16,11 +16,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.config import describe_error
-from scanner.errors import ConfigError
-from scanner.models import Finding, KnownFinding
-from scanner.suppressions import Fingerprint, IsoDate, NonEmpty
-from scanner.textfiles import read_text_file
+from secscan.config import describe_error
+from secscan.errors import ConfigError
+from secscan.models import Finding, KnownFinding
+from secscan.suppressions import Fingerprint, IsoDate, NonEmpty
+from secscan.textfiles import read_text_file
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 50_000_000

@@ -1,4 +1,4 @@
-"""Command line: the only modules that print or exit are this one and cli_common / owasp_probes.command."""
+"""Command line: the only modules that print or exit are this one and cli_common / secscan.cli_api."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from pathlib import Path
 
 import click
 
-from scanner import __version__
-from scanner.cli_common import (
+from secscan import __version__
+from secscan.cli_common import (
     EXIT_CODES, STATIC_KEYS, conclude, load_config, policy_inputs, policy_options, progress, run_static, severity_option,
     static_targets, stderr,
 )
-from scanner.demo import run_demo
-from scanner.errors import SecscanError
-from scanner.models import ToolRun
-from scanner.postprocess import finalize
-from scanner.runner import run_tools
-from scanner.suppressions import NATIVE_REPORTING_ARGS
-from scanner.targets import collect
-from scanner.tools import TOOLS, ToolOptions
-from scanner.tools.base import DEFAULT_TIMEOUT
+from secscan.demo import run_demo
+from secscan.errors import SecscanError
+from secscan.models import ToolRun
+from secscan.postprocess import finalize
+from secscan.runner import run_tools
+from secscan.suppressions import NATIVE_REPORTING_ARGS
+from secscan.targets import collect
+from secscan.tools import TOOLS, ToolOptions
+from secscan.tools.base import DEFAULT_TIMEOUT
 
 
 def _tool_list(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
@@ -124,26 +124,26 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _register_api() -> None:
-    from owasp_probes.command import api  # the core reaches the probes only through this command and its registry
+    from secscan.cli_api import api  # the core reaches the probes only through this command and its registry
 
     cli.add_command(api)
 
 
 def _register_policy() -> None:
-    from scanner.cli_policy import COMMANDS
+    from secscan.cli_policy import COMMANDS
 
     for command in COMMANDS:
         cli.add_command(command)
 
 
 def _register_upload() -> None:
-    from scanner.cli_upload import upload
+    from secscan.cli_upload import upload
 
     cli.add_command(upload)
 
 
 def _register_hook() -> None:
-    from scanner.cli_hook import hook  # pre-commit runs scanner.cli_hook directly (lighter import)
+    from secscan.cli_hook import hook  # pre-commit runs secscan.cli_hook directly (lighter import)
 
     cli.add_command(hook)
 

@@ -16,17 +16,17 @@ from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 
-from scanner import config as config_mod
-from scanner import html_report, report
-from scanner.baseline import Baseline, load_baseline
-from scanner.errors import UsageError
-from scanner.models import Review, Severity, ToolRun
-from scanner.policy import Policy, Verdict, decide
-from scanner.postprocess import finalize
-from scanner.runner import run_tools
-from scanner.sarif import dumps, to_sarif
-from scanner.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
-from scanner.targets import Targets, collect
+from secscan import config as config_mod
+from secscan import html_report, report
+from secscan.baseline import Baseline, load_baseline
+from secscan.errors import UsageError
+from secscan.models import Review, Severity, ToolRun
+from secscan.policy import Policy, Verdict, decide
+from secscan.postprocess import finalize
+from secscan.runner import run_tools
+from secscan.sarif import dumps, to_sarif
+from secscan.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
+from secscan.targets import Targets, collect
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 

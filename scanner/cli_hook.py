@@ -1,4 +1,4 @@
-"""`secscan hook`: the pre-commit entry point; also runnable as `python -P -m scanner.cli_hook` (a light import)."""
+"""`secscan hook`: the pre-commit entry point; also runnable as `python -P -m secscan.cli_hook` (a light import)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from scanner.errors import SecscanError
+from secscan.errors import SecscanError
 
 EXIT_HELP = ("Exit codes: 0 = no new finding at or above fail_on; 1 = new findings at or above fail_on (or an expired "
              "suppression matching one); 2 = usage or configuration error; 3 = a tool could not run, including "
@@ -17,7 +17,7 @@ EXIT_HELP = ("Exit codes: 0 = no new finding at or above fail_on; 1 = new findin
 
 
 def _severity(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from scanner.models import Severity
+    from secscan.models import Severity
 
     if value is None:
         return None
@@ -66,7 +66,7 @@ def hook(files: tuple[Path, ...], stage: str, config_file: Path | None, baseline
     """Pre-commit hook mode: scan only FILES (the staged files pre-commit passes) with the repository's config,
     excludes, suppressions and baseline. Prints one line per new finding and the verdict; never modifies a
     file and never uploads anything."""
-    from scanner.hook import HookRequest, hook_lines, run_hook, write_partial_sarif
+    from secscan.hook import HookRequest, hook_lines, run_hook, write_partial_sarif
 
     request = HookRequest(stage=stage, files=files, config_file=config_file, baseline=baseline,
                           overrides=overrides(fail_on, advisory_db, allow_unaudited, timeout))

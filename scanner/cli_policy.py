@@ -9,19 +9,19 @@ from pathlib import Path
 
 import click
 
-from scanner.baseline import Baseline, build, dumps as baseline_dumps, load_baseline
-from scanner.cli_common import (
+from secscan.baseline import Baseline, build, dumps as baseline_dumps, load_baseline
+from secscan.cli_common import (
     EXIT_CODES, STATIC_KEYS, PolicyInputs, conclude, load_config, policy_inputs, policy_options, run_static,
     severity_option, static_targets, stderr, write_file,
 )
-from scanner.config import DEFAULT_BASELINE, Effective, show
-from scanner.errors import EXIT_OK, ToolError, UsageError
-from scanner.models import ToolRun
-from scanner.postprocess import finalize
-from scanner.sarif import dumps, merge_logs
-from scanner.sarif_read import load_sarif, read_runs
-from scanner.targets import Targets, find_root
-from scanner.tools import TOOLS
+from secscan.config import DEFAULT_BASELINE, Effective, show
+from secscan.errors import EXIT_OK, ToolError, UsageError
+from secscan.models import ToolRun
+from secscan.postprocess import finalize
+from secscan.sarif import dumps, merge_logs
+from secscan.sarif_read import load_sarif, read_runs
+from secscan.targets import Targets, find_root
+from secscan.tools import TOOLS
 
 API_OVERRIDES = {"openapi": "api.openapi", "tokens": "api.tokens", "base_url": "api.base_url",
                  "max_requests": "api.max_requests", "rate": "api.rate"}
@@ -81,8 +81,8 @@ def _run_plan(plan: _Plan, quiet: bool) -> list[ToolRun]:
     runs = run_static(plan.targets, plan.inputs.effective, quiet)
     api_cfg = plan.inputs.effective.config.api
     if api_cfg.openapi:
-        from owasp_probes.command import api_settings  # the core reaches the probes only through their command
-        from owasp_probes.engine import run_api_scan
+        from secscan.cli_api import api_settings  # the core reaches the probes only through their command
+        from secscan_probes.engine import run_api_scan
 
         runs.append(run_api_scan(api_settings(api_cfg, quiet, root=plan.targets.root)))
     return runs

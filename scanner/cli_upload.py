@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from scanner.errors import UsageError
-from scanner.github_upload import (DEFAULT_API_URL, GitHubClient, UploadTarget, check_api_url, encode_sarif,
+from secscan.errors import UsageError
+from secscan.github_upload import (DEFAULT_API_URL, GitHubClient, UploadTarget, check_api_url, encode_sarif,
                                    parse_target, raise_if_failed, read_token, wait_for_processing)
-from scanner.sarif_checks import github_problems, prepare_for_upload, upload_warnings
+from secscan.sarif_checks import github_problems, prepare_for_upload, upload_warnings
 
 MAX_LISTED_PROBLEMS = 20
 EPILOG = ("Exit codes: 0 = uploaded (and, with --wait, processed or still pending at --wait-timeout); "

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator
 
-from scanner.errors import ConfigError
-from scanner.models import Severity
-from scanner.textfiles import read_text_file
-from scanner.tools import TOOLS, ToolOptions
-from scanner.tools.base import DEFAULT_TIMEOUT
+from secscan.errors import ConfigError
+from secscan.models import Severity
+from secscan.textfiles import read_text_file
+from secscan.tools import TOOLS, ToolOptions
+from secscan.tools.base import DEFAULT_TIMEOUT
 
 CONFIG_NAMES = ("secscan.toml", ".secscan.toml", "pyproject.toml")
 DEFAULT_SUPPRESSIONS = ".secscan-ignore.yaml"
@@ -79,7 +79,7 @@ class ApiSettings(_Model):
     def _known_probes(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        from owasp_probes.registry import discover  # the core reaches the probes only through their registry
+        from secscan_probes.engine.registry import discover  # the core reaches the probes only through their registry
 
         names = discover().names()
         unknown = [p for p in value if p not in names]

@@ -8,12 +8,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from scanner.cli_common import emit, stderr, summarise, warn
-from scanner.errors import EXIT_OK, EXIT_SCAN_ERROR, UsageError
-from scanner.fingerprints import annotate
-from scanner.models import ToolRun
-from scanner.policy import decide
-from scanner.tools import ToolOptions
+from secscan.cli_common import emit, stderr, summarise, warn
+from secscan.errors import EXIT_OK, EXIT_SCAN_ERROR, UsageError
+from secscan.fingerprints import annotate
+from secscan.models import ToolRun
+from secscan.policy import decide
+from secscan.tools import ToolOptions
 
 REPO = Path(__file__).resolve().parents[1]
 TENANTS = ("alice", "bob", "admin", "carol")  # carol owns 60 books: enough to see unbounded page sizes
@@ -53,9 +53,9 @@ def run_demo(output: str, static_scan: StaticScan) -> int:
 
 def _api_run(paths: DemoPaths, root: Path) -> ToolRun:
     try:
-        from fixtures.vuln_apps.serve import serve
-        from fixtures.vuln_apps.tenant_api.app import create_app, issue_token
-        from owasp_probes.engine import ApiScanSettings, run_api_scan
+        from secscan_demo.serve import serve
+        from secscan_demo.tenant_api.app import create_app, issue_token
+        from secscan_probes.engine import ApiScanSettings, run_api_scan
     except ImportError as exc:
         raise UsageError(f"the API demo needs the demo extra (pip install -e '.[demo]'): {exc}") from exc
     app = create_app()

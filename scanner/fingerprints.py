@@ -10,7 +10,7 @@ from itertools import accumulate
 from operator import mul
 from pathlib import Path
 
-from scanner.models import Finding
+from secscan.models import Finding
 
 # Algorithm (as used by github/codeql-action when uploading SARIF):
 #   * the file is a sequence of UTF-16 code units;

@@ -17,9 +17,9 @@ from urllib.parse import quote
 
 import httpx
 
-from scanner import __version__
-from scanner.errors import EXIT_SCAN_ERROR, SecscanError, UsageError
-from scanner.sarif_checks import gzip_sarif
+from secscan import __version__
+from secscan.errors import EXIT_SCAN_ERROR, SecscanError, UsageError
+from secscan.sarif_checks import gzip_sarif
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"

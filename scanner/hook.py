@@ -12,16 +12,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scanner import config as config_mod
-from scanner.baseline import Baseline, load_baseline
-from scanner.depfiles import is_dep_file
-from scanner.errors import UsageError
-from scanner.models import Finding, KnownFinding, Review, ToolRun
-from scanner.policy import Policy, Verdict, counts, decide
-from scanner.postprocess import finalize
-from scanner.runner import run_tools
-from scanner.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
-from scanner.targets import Targets, collect, find_root
+from secscan import config as config_mod
+from secscan.baseline import Baseline, load_baseline
+from secscan.depfiles import is_dep_file
+from secscan.errors import UsageError
+from secscan.models import Finding, KnownFinding, Review, ToolRun
+from secscan.policy import Policy, Verdict, counts, decide
+from secscan.postprocess import finalize
+from secscan.runner import run_tools
+from secscan.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
+from secscan.targets import Targets, collect, find_root
 
 API_TOOL = "secscan-api"
 # Which of the configured tools each stage runs (the api stage runs the probes instead).
@@ -171,8 +171,8 @@ def _api_runs(cfg: config_mod.SecscanConfig, root: Path) -> tuple[list[ToolRun],
     """The dynamic probes from the config's [api] table (imported only here: schemathesis is heavy)."""
     if not cfg.api.openapi or not cfg.api.tokens:
         raise UsageError("the api stage needs api.openapi and api.tokens in the secscan config")
-    from owasp_probes.command import api_settings  # the core reaches the probes only through their command
-    from owasp_probes.engine import run_api_scan
+    from secscan.cli_api import api_settings  # the core reaches the probes only through their command
+    from secscan_probes.engine import run_api_scan
 
     run = run_api_scan(api_settings(cfg.api, quiet=True, root=root))
     return [run], tuple(sorted({f.location.path for f in run.findings}))
@@ -237,7 +237,7 @@ def hook_lines(result: HookResult) -> list[str]:
 
 def partial_sarif(result: HookResult) -> dict[str, Any]:
     """The SARIF log of this call; every run is marked `properties.partialScan: true` (never uploadable)."""
-    from scanner.sarif import to_sarif  # sarif_om is slow to import: only when --output is given
+    from secscan.sarif import to_sarif  # sarif_om is slow to import: only when --output is given
 
     doc = to_sarif(result.runs, result.root, result.review, result.verdict)
     for run in doc.get("runs", []):
@@ -255,7 +255,7 @@ def sarif_path(output: Path, result: HookResult) -> Path:
 
 
 def write_partial_sarif(output: Path, result: HookResult) -> Path:
-    from scanner.sarif import dumps
+    from secscan.sarif import dumps
 
     target = sarif_path(output, result)
     try:

@@ -12,9 +12,9 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner import __version__
-from scanner.models import Finding, Review, Severity, ToolRun
-from scanner.policy import Verdict
+from secscan import __version__
+from secscan.models import Finding, Review, Severity, ToolRun
+from secscan.policy import Verdict
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _CSS = """

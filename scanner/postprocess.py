@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scanner import baseline as baseline_mod
-from scanner.baseline import Baseline
-from scanner.config import RuleSettings, SecscanConfig
-from scanner.fingerprints import annotate
-from scanner.models import Finding, KnownFinding, Notification, Review, Rule, ToolRun
-from scanner.suppressions import IgnoreFile, SourceFile, inline_suppression, read_source
+from secscan import baseline as baseline_mod
+from secscan.baseline import Baseline
+from secscan.config import RuleSettings, SecscanConfig
+from secscan.fingerprints import annotate
+from secscan.models import Finding, KnownFinding, Notification, Review, Rule, ToolRun
+from secscan.suppressions import IgnoreFile, SourceFile, inline_suppression, read_source
 
 API_TOOL = "secscan-api"
 _LISTED = 10

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.errors import ToolMissing
+from secscan.errors import ToolMissing
 
 
 @dataclass(frozen=True, slots=True)

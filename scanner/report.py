@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
-from scanner.models import Finding, Review, Severity, ToolRun
-from scanner.policy import Verdict
+from secscan.models import Finding, Review, Severity, ToolRun
+from secscan.policy import Verdict
 
 _ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 

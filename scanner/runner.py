@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from scanner.fingerprints import annotate
-from scanner.models import Notification, Status, ToolRun
-from scanner.targets import Targets
-from scanner.tools import TOOLS, Tool, ToolOptions
+from secscan.fingerprints import annotate
+from secscan.models import Notification, Status, ToolRun
+from secscan.targets import Targets
+from secscan.tools import TOOLS, Tool, ToolOptions
 
 Progress = Callable[[ToolRun], None]
 

@@ -11,9 +11,9 @@ from typing import Any
 import sarif_om as om
 from jschema_to_python.to_json import to_json
 
-from scanner import __version__
-from scanner.fingerprints import FINGERPRINT_KEY
-from scanner.models import Finding, Review, Rule, Suppression, ToolRun
+from secscan import __version__
+from secscan.fingerprints import FINGERPRINT_KEY
+from secscan.models import Finding, Review, Rule, Suppression, ToolRun
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"

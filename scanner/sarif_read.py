@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from scanner.errors import UsageError
-from scanner.fingerprints import FINGERPRINT_KEY
-from scanner.models import (
+from secscan.errors import UsageError
+from secscan.fingerprints import FINGERPRINT_KEY
+from secscan.models import (
     BASELINE_STATES, Finding, Location, Notification, Rule, Severity, Status, Suppression, ToolRun, severity_for_score,
 )
 

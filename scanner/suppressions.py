@@ -22,10 +22,10 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from scanner.config import describe_error
-from scanner.errors import ConfigError
-from scanner.models import Finding, Suppression
-from scanner.textfiles import read_text_file
+from secscan.config import describe_error
+from secscan.errors import ConfigError
+from secscan.models import Finding, Suppression
+from secscan.textfiles import read_text_file
 
 MAX_FILE_BYTES = 1_000_000
 # Ask the tools to report natively-ignored results too; finalize() marks them suppressed (inSource).

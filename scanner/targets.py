@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.errors import UsageError
+from secscan.errors import UsageError
 
 # One documented set, applied to every tool alike (semgrep's own defaults are switched off).
 DEFAULT_EXCLUDES: tuple[str, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.errors import ConfigError
+from secscan.errors import ConfigError
 
 
 def read_text_file(path: Path, kind: str, max_bytes: int, missing_hint: str = "") -> str:

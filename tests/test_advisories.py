@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scanner.advisories import AdvisoryDB, AdvisoryDBError, record_affects, serve
+from secscan.advisories import AdvisoryDB, AdvisoryDBError, record_affects, serve
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "advisories"

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fixtures.vuln_apps.serve import serve
-from fixtures.vuln_apps.tenant_api.app import create_app, issue_token
-from scanner.cli import cli
-from scanner.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE
+from secscan_demo.serve import serve
+from secscan_demo.tenant_api.app import create_app, issue_token
+from secscan.cli import cli
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE
 
 from tests.conftest import REPO, SCHEMA, validate_sarif
 

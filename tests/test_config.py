@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner import config as config_mod
-from scanner.cli import cli
-from scanner.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE, ConfigError
-from scanner.models import Severity
+from secscan import config as config_mod
+from secscan.cli import cli
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE, ConfigError
+from secscan.models import Severity
 
 from tests.conftest import validate_sarif
 
@@ -190,7 +190,7 @@ def test_tool_options_keep_native_reporting_args_first():
 
 
 def test_the_readme_examples_are_valid(tmp_path: Path):
-    from scanner.suppressions import parse_ignore_text
+    from secscan.suppressions import parse_ignore_text
     from tests.conftest import REPO
 
     readme = (REPO / "README.md").read_text()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.depfiles import Dependency, is_dep_file, parse, partition_unique, to_requirements
+from secscan.depfiles import Dependency, is_dep_file, parse, partition_unique, to_requirements
 
 
 def write(path: Path, text: str) -> Path:

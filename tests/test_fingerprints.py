@@ -1,4 +1,4 @@
-"""Tests for the GitHub primaryLocationLineHash port in scanner.fingerprints."""
+"""Tests for the GitHub primaryLocationLineHash port in secscan.fingerprints."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.fingerprints import file_line_hashes, line_hash_for, line_hashes
+from secscan.fingerprints import file_line_hashes, line_hash_for, line_hashes
 
 DATA = Path(__file__).parent / "data" / "codeql_fingerprints"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scanner.cli import cli
-from scanner.errors import EXIT_OK, EXIT_POLICY_FAILED
+from secscan.cli import cli
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED
 
 from tests.conftest import ADVISORIES, REPO, validate_sarif
 

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fixtures.vuln_apps.serve import serve
-from fixtures.vuln_apps.tenant_api.app import create_app, issue_token
-from scanner import html_report
-from scanner.cli import cli
-from scanner.errors import EXIT_POLICY_FAILED
-from scanner.models import (
+from secscan_demo.serve import serve
+from secscan_demo.tenant_api.app import create_app, issue_token
+from secscan import html_report
+from secscan.cli import cli
+from secscan.errors import EXIT_POLICY_FAILED
+from secscan.models import (
     Finding, KnownFinding, Location, Notification, Review, Rule, Severity, Status, Suppression, ToolRun,
 )
-from scanner.policy import Policy, decide
+from secscan.policy import Policy, decide
 
 from tests.conftest import REPO, validate_sarif
 

@@ -1,4 +1,4 @@
-"""Tests for owasp_probes.jwt_tools."""
+"""Tests for secscan_probes.probes.auth.jwt_tools."""
 from __future__ import annotations
 
 import base64
@@ -11,7 +11,7 @@ from pathlib import Path
 import jwt as pyjwt  # test dependency (PyJWT), used as an independent oracle
 import pytest
 
-from owasp_probes import jwt_tools as jt
+from secscan_probes.probes.auth import jwt_tools as jt
 
 HEADER = {"alg": "HS256", "typ": "JWT"}
 CLAIMS = {"sub": "alice", "role": "user", "iat": 1700000000}

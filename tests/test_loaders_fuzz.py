@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner import config as config_mod
-from scanner.baseline import parse_baseline_text
-from scanner.errors import ConfigError
-from scanner.suppressions import parse_ignore_text
+from secscan import config as config_mod
+from secscan.baseline import parse_baseline_text
+from secscan.errors import ConfigError
+from secscan.suppressions import parse_ignore_text
 
 KEYS = ["tools", "paths", "exclude", "timeout", "tool_options", "fail_on", "fail_on_tool_error", "fail_on_existing",
         "rules", "advisory_db", "allow_unaudited", "baseline", "suppressions", "api", "bandit", "semgrep", "B602",

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from scanner.tools.semgrep import rules_dir
+from secscan.tools.semgrep import rules_dir
 
 from tests.conftest import REPO
 
@@ -20,7 +20,7 @@ def test_wheel_contains_every_rule_yaml(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"secscan_rules/{p.name}" for p in (REPO / "rules").glob("*.yaml")}
     assert len(expected) >= 30 and expected <= names
-    assert "owasp_probes/data/jwt-secrets.txt" in names
+    assert "secscan_probes/probes/auth/data/jwt-secrets.txt" in names
 
 
 def test_rules_dir_resolves_to_the_installed_pack():

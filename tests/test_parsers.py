@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.depfiles import Dependency
-from scanner.errors import ToolOutputError
-from scanner.models import Severity
-from scanner.proc import ProcResult
-from scanner.targets import Targets
-from scanner.tools import bandit, detect_secrets, pip_audit, semgrep
+from secscan.depfiles import Dependency
+from secscan.errors import ToolOutputError
+from secscan.models import Severity
+from secscan.proc import ProcResult
+from secscan.targets import Targets
+from secscan.tools import bandit, detect_secrets, pip_audit, semgrep
 
 ASSETS = Path(__file__).parent / "assets"
 

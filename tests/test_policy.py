@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scanner.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
-from scanner.policy import Policy, decide
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR
+from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.policy import Policy, decide
 
 
 def _finding(tool: str, severity: Severity) -> Finding:

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from scanner.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR
-from scanner.models import Finding, KnownFinding, Location, Review, Rule, Severity, Status, Suppression, ToolRun
-from scanner.policy import Policy, decide
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR
+from secscan.models import Finding, KnownFinding, Location, Review, Rule, Severity, Status, Suppression, ToolRun
+from secscan.policy import Policy, decide
 
 ACCEPTED = Suppression(kind="external", justification="reviewed", source="ig.yaml:2")
 EXPIRED = dataclasses.replace(ACCEPTED, status="expired", expires="2026-01-01")

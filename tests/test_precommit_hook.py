@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scanner import baseline as baseline_mod
-from scanner.hook import HookRequest, HookResult, hook_lines, new_findings, run_hook, write_partial_sarif
-from scanner.sarif_checks import github_problems
+from secscan import baseline as baseline_mod
+from secscan.hook import HookRequest, HookResult, hook_lines, new_findings, run_hook, write_partial_sarif
+from secscan.sarif_checks import github_problems
 
 from tests.conftest import ADVISORIES, REPO, validate_sarif
 
@@ -154,8 +154,8 @@ def test_deps_hook_runs_only_when_a_requirements_file_is_staged(committed: dict)
 
 
 def test_api_hook_runs_the_probes_from_the_config_in_the_manual_stage(tmp_path: Path) -> None:
-    from fixtures.vuln_apps.serve import serve
-    from fixtures.vuln_apps.tenant_api.app import create_app, issue_token
+    from secscan_demo.serve import serve
+    from secscan_demo.tenant_api.app import create_app, issue_token
 
     users = ("alice", "bob")
     repo = new_repo(tmp_path / "repo", {
@@ -285,8 +285,8 @@ def test_sarif_output_marks_every_run_partial_and_is_not_uploadable(split_result
 
 
 def hook_cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """As pre-commit runs it: `python -P -m scanner.cli_hook` in the repository root."""
-    return subprocess.run([sys.executable, "-P", "-m", "scanner.cli_hook", *args], cwd=repo, capture_output=True,
+    """As pre-commit runs it: `python -P -m secscan.cli_hook` in the repository root."""
+    return subprocess.run([sys.executable, "-P", "-m", "secscan.cli_hook", *args], cwd=repo, capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=600, check=False)
 
 
@@ -324,7 +324,7 @@ def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_hook_path_does_not_import_the_heavy_modules() -> None:
-    heavy = ("sarif_om", "schemathesis", "httpx", "rich", "owasp_probes")
-    code = f"import sys, scanner.cli_hook, scanner.hook; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    heavy = ("sarif_om", "schemathesis", "httpx", "rich", "secscan_probes")
+    code = f"import sys, secscan.cli_hook, secscan.hook; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from scanner.errors import ToolMissing
-from scanner.proc import run
+from secscan.errors import ToolMissing
+from secscan.proc import run
 
 
 def test_output_and_exit_code_are_captured():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.fingerprints import annotate
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
-from scanner.sarif import to_sarif
+from secscan.fingerprints import annotate
+from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.sarif import to_sarif
 
 from tests.conftest import validate_sarif
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import ConfigError
-from scanner.fingerprints import annotate
-from scanner.models import Finding, Location, Rule, Severity, Status, ToolRun
-from scanner.postprocess import finalize
-from scanner.runner import run_tools
-from scanner.sarif import to_sarif
-from scanner.suppressions import NATIVE_REPORTING_ARGS, glob_match, parse_ignore_text
-from scanner.targets import collect
-from scanner.tools import ToolOptions
+from secscan.errors import ConfigError
+from secscan.fingerprints import annotate
+from secscan.models import Finding, Location, Rule, Severity, Status, ToolRun
+from secscan.postprocess import finalize
+from secscan.runner import run_tools
+from secscan.sarif import to_sarif
+from secscan.suppressions import NATIVE_REPORTING_ARGS, glob_match, parse_ignore_text
+from secscan.targets import collect
+from secscan.tools import ToolOptions
 
 from tests.conftest import validate_sarif
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.errors import UsageError
-from scanner.targets import collect, is_excluded
+from secscan.errors import UsageError
+from secscan.targets import collect, is_excluded
 
 
 def _tree(root: Path, *names: str) -> None:

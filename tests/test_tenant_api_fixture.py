@@ -19,14 +19,14 @@ import schemathesis
 import yaml
 from fastapi import FastAPI
 
-from fixtures.vuln_apps.serve import serve
-from fixtures.vuln_apps.tenant_api.app import create_app, factory, flaws_of, issue_token, reset_state
-from fixtures.vuln_apps.tenant_api.dump_specs import SPECS, render_spec
-from fixtures.vuln_apps.tenant_api.flaws import (
+from secscan_demo.serve import serve
+from secscan_demo.tenant_api.app import create_app, factory, flaws_of, issue_token, reset_state
+from secscan_demo.tenant_api.dump_specs import SPECS, render_spec
+from secscan_demo.tenant_api.flaws import (
     ALL_FLAWS, DECOY_OPERATIONS, EVERY_SECURED_OPERATION, FLAW_OPERATIONS, parse_flaws,
 )
-from fixtures.vuln_apps.tenant_api.store import SEED_PASSWORDS
-from fixtures.vuln_apps.tenant_api.tokens import fetch_tokens
+from secscan_demo.tenant_api.store import SEED_PASSWORDS
+from secscan_demo.tenant_api.tokens import fetch_tokens
 
 APP_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "vuln_apps" / "tenant_api"
 # A third app with every other flaw on shows that the flaws switch independently.

@@ -17,13 +17,13 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from scanner.cli import cli
-from scanner.cli_upload import upload
-from scanner.errors import EXIT_OK, EXIT_SCAN_ERROR, EXIT_USAGE
-from scanner.fingerprints import annotate
-from scanner.github_upload import GitHubClient, encode_sarif, parse_target, wait_for_processing
-from scanner.models import Finding, Location, Rule, Severity, Status, ToolRun
-from scanner.sarif import to_sarif
+from secscan.cli import cli
+from secscan.cli_upload import upload
+from secscan.errors import EXIT_OK, EXIT_SCAN_ERROR, EXIT_USAGE
+from secscan.fingerprints import annotate
+from secscan.github_upload import GitHubClient, encode_sarif, parse_target, wait_for_processing
+from secscan.models import Finding, Location, Rule, Severity, Status, ToolRun
+from secscan.sarif import to_sarif
 
 from tests.conftest import REPO, validate_sarif
 from tests.fake_github import FakeGitHub

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from scanner.tools.bandit import Bandit
-from scanner.tools.base import Tool, ToolOptions
-from scanner.tools.detect_secrets import DetectSecrets
-from scanner.tools.pip_audit import PipAudit
-from scanner.tools.semgrep import Semgrep
+from secscan.tools.bandit import Bandit
+from secscan.tools.base import Tool, ToolOptions
+from secscan.tools.detect_secrets import DetectSecrets
+from secscan.tools.pip_audit import PipAudit
+from secscan.tools.semgrep import Semgrep
 
 TOOLS: dict[str, Tool] = {
     "bandit": Bandit(),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from scanner import proc
-from scanner.errors import ToolMissing, ToolOutputError
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
-from scanner.redact import scrub_quoted
-from scanner.targets import Targets
-from scanner.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs, package_version
+from secscan import proc
+from secscan.errors import ToolMissing, ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.redact import scrub_quoted
+from secscan.targets import Targets
+from secscan.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs, package_version
 
 # Tests whose message quotes the flagged value (a hard-coded password).
 _QUOTES_SECRET = {"B105", "B106", "B107"}

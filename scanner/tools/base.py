@@ -11,10 +11,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
-from scanner import proc
-from scanner.errors import ToolError, ToolMissing
-from scanner.models import Finding, Notification, Status, ToolRun
-from scanner.targets import Targets
+from secscan import proc
+from secscan.errors import ToolError, ToolMissing
+from secscan.models import Finding, Notification, Status, ToolRun
+from secscan.targets import Targets
 
 DEFAULT_TIMEOUT = 300.0
 

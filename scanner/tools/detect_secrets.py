@@ -8,11 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from scanner import proc
-from scanner.errors import ToolOutputError
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
-from scanner.targets import Targets
-from scanner.tools.base import ToolOptions, execute
+from secscan import proc
+from secscan.errors import ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.targets import Targets
+from secscan.tools.base import ToolOptions, execute
 
 BASELINE_NAME = ".secrets.baseline"
 _CWE_HARDCODED_CREDENTIALS = 798

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from scanner import proc
-from scanner.advisories import AdvisoryDB, AdvisoryDBError, serve
-from scanner.cvss import base_score
-from scanner.depfiles import Dependency, is_dep_file, parse as parse_depfile, partition_unique
-from scanner.errors import ToolMissing, ToolOutputError
-from scanner.models import Finding, Location, Notification, Rule, Status, ToolRun, severity_for_score
-from scanner.targets import Targets
-from scanner.tools.base import ToolOptions, execute, failed, locate, merge_runs, package_version
+from secscan import proc
+from secscan.advisories import AdvisoryDB, AdvisoryDBError, serve
+from secscan.cvss import base_score
+from secscan.depfiles import Dependency, is_dep_file, parse as parse_depfile, partition_unique
+from secscan.errors import ToolMissing, ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Status, ToolRun, severity_for_score
+from secscan.targets import Targets
+from secscan.tools.base import ToolOptions, execute, failed, locate, merge_runs, package_version
 
 _CWE_VULNERABLE_COMPONENT = 1395
 _DEFAULT_SCORE = 7.0  # a known advisory without a CVSS vector counts as high

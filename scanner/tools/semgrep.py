@@ -9,11 +9,11 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from scanner import proc
-from scanner.errors import ToolMissing, ToolOutputError
-from scanner.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
-from scanner.targets import Targets
-from scanner.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs
+from secscan import proc
+from secscan.errors import ToolMissing, ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.targets import Targets
+from secscan.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs
 
 # Hermetic and offline: without these semgrep spends ~97 s retrying a version check.
 SEMGREP_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}

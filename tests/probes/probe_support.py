@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 from fastapi import FastAPI
 
-from fixtures.vuln_apps.serve import free_port, serve, wait_listening  # noqa: F401 - re-exported for probe tests
-from fixtures.vuln_apps.tenant_api.app import issue_token, reset_state
-from owasp_probes.engine import ApiScanSettings, run_api_scan
-from scanner.models import ToolRun
+from secscan_demo.serve import free_port, serve, wait_listening  # noqa: F401 - re-exported for probe tests
+from secscan_demo.tenant_api.app import issue_token, reset_state
+from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan.models import ToolRun
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "fixtures" / "vuln_apps" / "tenant_api" / "openapi.json"

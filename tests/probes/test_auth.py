@@ -16,13 +16,13 @@ from click.testing import CliRunner
 from fastapi import FastAPI, HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-import owasp_probes.engine as engine
-from fixtures.vuln_apps.tenant_api.app import create_app, reset_state
-from fixtures.vuln_apps.tenant_api.flaws import ALL_FLAWS, DECOY_OPERATIONS, EVERY_SECURED_OPERATION, FLAW_OPERATIONS
-from fixtures.vuln_apps.tenant_api.jwt_codec import WEAK_JWT_KEY
-from owasp_probes.command import api
-from owasp_probes.engine import ApiScanSettings, run_api_scan
-from owasp_probes.jwt_tools import NONE_VARIANTS, decode, forge_none, strip_signature, with_claims
+import secscan_probes.engine.scan as engine
+from secscan_demo.tenant_api.app import create_app, reset_state
+from secscan_demo.tenant_api.flaws import ALL_FLAWS, DECOY_OPERATIONS, EVERY_SECURED_OPERATION, FLAW_OPERATIONS
+from secscan_demo.tenant_api.jwt_codec import WEAK_JWT_KEY
+from secscan.cli_api import api
+from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan_probes.probes.auth.jwt_tools import NONE_VARIANTS, decode, forge_none, strip_signature, with_claims
 from tests.probes.probe_support import SPEC, USERS, Served, serve
 
 PATHS = json.loads(SPEC.read_text())["paths"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixtures.vuln_apps.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
+from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
 
 EXPECTED = {
     ("bola", "GET /books/{book_id}"), ("bola", "PUT /books/{book_id}"), ("bola", "DELETE /books/{book_id}"),

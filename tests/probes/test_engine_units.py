@@ -9,16 +9,16 @@ import subprocess
 
 import pytest
 
-from owasp_probes.base import ApiFinding
-from owasp_probes.evidence import curl_command
-from owasp_probes.http import ApiClient, OutOfScope
-from owasp_probes.registry import Registry, discover, probe
-from owasp_probes.spec import load_spec
-from owasp_probes.spec_parts import locate_operations
-from owasp_probes.tenants import Tenant, Tenants
-from owasp_probes.to_findings import mark_inconclusive
-from scanner.errors import UsageError
-from scanner.models import Severity
+from secscan_probes.engine.context import ApiFinding
+from secscan_probes.engine.evidence import curl_command
+from secscan_probes.engine.http import ApiClient, OutOfScope
+from secscan_probes.engine.registry import Registry, discover, probe
+from secscan_probes.engine.spec import load_spec
+from secscan_probes.engine.spec_parts import locate_operations
+from secscan_probes.engine.tenants import Tenant, Tenants
+from secscan_probes.engine.to_findings import mark_inconclusive
+from secscan.errors import UsageError
+from secscan.models import Severity
 from tests.probes.probe_support import SPEC
 
 YAML_SPEC = """\
@@ -166,7 +166,7 @@ def test_generated_examples_never_carry_shell_or_sql_metacharacters():
     """Baselines must not inject by accident: a schemathesis string like 'J>cS5^:J81' once created a file."""
     import re
 
-    from owasp_probes.spec import _generate, load_spec, tame
+    from secscan_probes.engine.spec import _generate, load_spec, tame
     from tests.probes.probe_support import SPEC
 
     spec = load_spec(str(SPEC), "http://127.0.0.1:9")

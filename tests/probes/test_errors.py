@@ -16,8 +16,8 @@ from fastapi import FastAPI, HTTPException, Security
 from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from owasp_probes.engine import ApiScanSettings, run_api_scan
-from scanner.errors import EXIT_USAGE, TargetUnreachable, UsageError
+from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan.errors import EXIT_USAGE, TargetUnreachable, UsageError
 from tests.probes.probe_support import SPEC, free_port, serve
 
 
@@ -163,7 +163,7 @@ class RevokeAfterFirstRead:
 
 
 def test_credentials_that_stop_working_are_reported_loudly(vulnerable, tmp_path):
-    from fixtures.vuln_apps.tenant_api.app import reset_state
+    from secscan_demo.tenant_api.app import reset_state
 
     path = vulnerable.tenants_yaml(tmp_path, users=("alice", "bob"))
     reset_state(vulnerable.app)

@@ -14,12 +14,12 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from fixtures.vuln_apps.tenant_api.app import create_app
-from fixtures.vuln_apps.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
-from owasp_probes.engine import ApiScanSettings, run_api_scan
-from owasp_probes.injection_payloads import sql_error
-from owasp_probes.injection_targets import body_fields, with_value
-from scanner.models import ToolRun
+from secscan_demo.tenant_api.app import create_app
+from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
+from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan_probes.probes.injection.payloads import sql_error
+from secscan_probes.probes.injection.targets import body_fields, with_value
+from secscan.models import ToolRun
 from tests.probes.probe_support import Served, serve
 
 RULE_OF_FLAW = {"sqli": "sql-injection", "nosqli": "nosql-injection", "cmdi": "command-injection",

@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from fixtures.vuln_apps.tenant_api.app import reset_state
-from owasp_probes.command import api
-from scanner.fingerprints import annotate
+from secscan_demo.tenant_api.app import reset_state
+from secscan.cli_api import api
+from secscan.fingerprints import annotate
 from tests.probes.probe_support import REPO, SPEC, USERS
 
 SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())

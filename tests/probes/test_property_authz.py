@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from fixtures.vuln_apps.tenant_api.flaws import FLAW_OPERATIONS
-from scanner.sarif import dumps, to_sarif
+from secscan_demo.tenant_api.flaws import FLAW_OPERATIONS
+from secscan.sarif import dumps, to_sarif
 
 MASS = {("mass-assignment", op) for op in FLAW_OPERATIONS["mass_assignment"]}
 EXPOSURE = {("excessive-data", op) for op in FLAW_OPERATIONS["excessive_data"]}

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from fixtures.vuln_apps.tenant_api.app import create_app
-from fixtures.vuln_apps.tenant_api.flaws import FLAW_OPERATIONS
-from fixtures.vuln_apps.tenant_api.store import CAROL_BULK_BOOKS
-from owasp_probes.base import ScanOptions
-from owasp_probes.rate_limit import is_sensitive
-from owasp_probes.spec import Operation
-from scanner.models import ToolRun
+from secscan_demo.tenant_api.app import create_app
+from secscan_demo.tenant_api.flaws import FLAW_OPERATIONS
+from secscan_demo.tenant_api.store import CAROL_BULK_BOOKS
+from secscan_probes.engine.context import ScanOptions
+from secscan_probes.probes.rate_limit import is_sensitive
+from secscan_probes.engine.spec import Operation
+from secscan.models import ToolRun
 from tests.probes.probe_support import Served, serve
 
 EXPECTED = ({("no-rate-limit", op) for op in FLAW_OPERATIONS["no_rate_limit"]}
@@ -98,6 +98,6 @@ def test_sensitive_operation_names(path, operation_id, expected):
 
 
 def test_rate_limit_runs_last_whatever_the_probes_order():
-    from owasp_probes.engine import select_probes
+    from secscan_probes.engine import select_probes
 
     assert [p.name for p in select_probes(("rate-limit", "bola", "auth"))] == ["bola", "auth", "rate-limit"]

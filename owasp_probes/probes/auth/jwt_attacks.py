@@ -7,19 +7,19 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from owasp_probes.auth_common import (
+from secscan_probes.probes.auth.common import (
     ALG_NONE, EXPIRED, SIGNATURE, SIMILAR, WEAK_SECRET, Credential, Target, credential_of, labels,
     make_finding, same_data, send_as, send_op,
 )
-from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, steps
-from owasp_probes.http import Exchange
-from owasp_probes.jwt_tools import (
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, steps
+from secscan_probes.engine.http import Exchange
+from secscan_probes.probes.auth.jwt_tools import (
     HS_DIGESTS, NONE_VARIANTS, Jwt, crack_hs, decode, expired_copy, forge_none, identity_claim, load_wordlist,
     looks_like_jwt, resign_random, sign_hs, strip_signature, with_claims,
 )
-from owasp_probes.schema_utils import similarity
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.engine.schema import similarity
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 NONE_NAMES = dict(zip(NONE_VARIANTS, ("alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"), strict=True))
 SIGNATURE_CHECKS = ("stripped", "random key")

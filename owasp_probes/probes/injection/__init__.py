@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 
-from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, first_of, steps
-from owasp_probes.bodies import read_op_for, update_body
-from owasp_probes.discovery import own_values
-from owasp_probes.http import BudgetExhausted
-from owasp_probes.injection_checks import (
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, first_of, steps
+from secscan_probes.engine.bodies import read_op_for, update_body
+from secscan_probes.engine.discovery import own_values
+from secscan_probes.engine.http import BudgetExhausted
+from secscan_probes.probes.injection.checks import (
     NoSqlHit,
     Probed,
     Signal,
@@ -24,12 +24,12 @@ from owasp_probes.injection_checks import (
     time_signal,
     traversal_check,
 )
-from owasp_probes.injection_oracles import server_error
-from owasp_probes.injection_targets import Target, inputs_of, produced_param, send, settle
-from owasp_probes.registry import probe
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
-from scanner.models import Severity
+from secscan_probes.probes.injection.oracles import server_error
+from secscan_probes.probes.injection.targets import Target, inputs_of, produced_param, send, settle
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan.models import Severity
 
 OWASP = "API8:2023"
 LOGIN = re.compile(r"log-?in|sign-?in|auth|session|token", re.IGNORECASE)

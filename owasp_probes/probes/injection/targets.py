@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from owasp_probes.base import ProbeContext
-from owasp_probes.discovery import id_from, producers_for
-from owasp_probes.http import Exchange
-from owasp_probes.resources import Resource
-from owasp_probes.schema_utils import properties, type_of, variants
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.engine.context import ProbeContext
+from secscan_probes.engine.discovery import id_from, producers_for
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.resources import Resource
+from secscan_probes.engine.schema import properties, type_of, variants
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 MAX_INPUTS = 8  # per operation: keeps the request count bounded on wide bodies
 MAX_DEPTH = 4

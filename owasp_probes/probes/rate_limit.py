@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from owasp_probes.base import ApiFinding, ProbeContext, steps
-from owasp_probes.discovery import ENVELOPES, own_values
-from owasp_probes.http import Exchange
-from owasp_probes.registry import probe
-from owasp_probes.schema_utils import properties, type_of
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
-from scanner.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
+from secscan_probes.engine.discovery import ENVELOPES, own_values
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.schema import properties, type_of
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan.models import Severity
 
 OWASP = "API4:2023"
 MIN_BURST = 20  # fewer than this (small remaining budget) proves nothing: skipped with a note

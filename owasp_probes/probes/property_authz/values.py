@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from owasp_probes.schema_utils import item_schema, properties, type_of
+from secscan_probes.engine.schema import item_schema, properties, type_of
 
 PRIVILEGED = {"is_admin": "boolean", "admin": "boolean", "role": "string", "owner_id": "id", "tenant_id": "id",
               "user_id": "id", "balance": "number", "verified": "boolean", "permissions": "array"}

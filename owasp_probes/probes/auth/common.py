@@ -7,20 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from owasp_probes.base import ApiFinding, ProbeContext, ProbeRule, fill_path
-from owasp_probes.discovery import own_values
-from owasp_probes.evidence import EvidenceStep
-from owasp_probes.http import Exchange
-from owasp_probes.schema_utils import similarity
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
-from scanner.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, fill_path
+from secscan_probes.engine.discovery import own_values
+from secscan_probes.engine.evidence import EvidenceStep
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.schema import similarity
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan.models import Severity
 
 SIMILAR = 0.9
 OWASP = "API2:2023"
 _SCHEME = re.compile(r"^([A-Za-z]+\s+)(\S.*)$")
 REBUILD = (" Evidence curls name forged tokens $SECSCAN_FORGED_<TENANT>_<VARIANT>; rebuild them from the tenant's "
-           "token with owasp_probes.jwt_tools.")
+           "token with secscan_probes.probes.auth.jwt_tools.")
 _IDENTITY_KEYS = re.compile(r"^(user_?name|login|email|e_?mail|handle|account)$", re.IGNORECASE)
 
 

@@ -10,20 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from owasp_probes.base import ApiFinding, ProbeContext, ScanOptions
-from owasp_probes.discovery import collection_of, discover_resources
-from owasp_probes.http import ApiClient, BudgetExhausted, ClientLimits, OutOfScope
-from owasp_probes.preflight import preflight
-from owasp_probes.progress import RunProgress
-from owasp_probes.registry import ProbeInfo, discover
-from owasp_probes.resources import Resources
-from owasp_probes.spec import ApiSpec, load_spec
-from owasp_probes.tenants import Tenants, load_tenants
-from owasp_probes.to_findings import TOOL, mark_inconclusive, to_finding
-from scanner import __version__
-from scanner.errors import UsageError
-from scanner.models import Notification, Status, ToolRun
-from scanner.targets import find_root
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ScanOptions
+from secscan_probes.engine.discovery import collection_of, discover_resources
+from secscan_probes.engine.http import ApiClient, BudgetExhausted, ClientLimits, OutOfScope
+from secscan_probes.engine.preflight import preflight
+from secscan.cli_progress import RunProgress
+from secscan_probes.engine.registry import ProbeInfo, discover
+from secscan_probes.engine.resources import Resources
+from secscan_probes.engine.spec import ApiSpec, load_spec
+from secscan_probes.engine.tenants import Tenants, load_tenants
+from secscan_probes.engine.to_findings import TOOL, mark_inconclusive, to_finding
+from secscan import __version__
+from secscan.errors import UsageError
+from secscan.models import Notification, Status, ToolRun
+from secscan.targets import find_root
 
 
 @dataclass(frozen=True, slots=True)

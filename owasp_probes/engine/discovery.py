@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from owasp_probes.base import ProbeContext, gather
-from owasp_probes.http import Exchange
-from owasp_probes.preflight import IDENTITY_NAMES
-from owasp_probes.resources import Resource
-from owasp_probes.schema_utils import free_text_field
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.engine.context import ProbeContext, gather
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.preflight import IDENTITY_NAMES
+from secscan_probes.engine.resources import Resource
+from secscan_probes.engine.schema import free_text_field
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 ENVELOPES = ("items", "data", "results", "content", "records", "objects")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from owasp_probes.schema_utils import resolve
+from secscan_probes.engine.schema import resolve
 
 _METHOD_KEY = re.compile(r"""^(\s*)["']?(get|put|post|delete|patch|options|head|trace)["']?\s*:""")
 

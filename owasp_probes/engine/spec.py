@@ -15,9 +15,9 @@ import httpx
 import schemathesis
 from schemathesis.core.errors import LoaderError
 
-from owasp_probes.schema_utils import properties, required, resolve
-from owasp_probes.scope import Scope
-from owasp_probes.spec_parts import (
+from secscan_probes.engine.schema import properties, required, resolve
+from secscan_probes.engine.scope import Scope
+from secscan_probes.engine.spec_parts import (
     Link,
     Parameter,
     base_url_of,
@@ -28,7 +28,7 @@ from owasp_probes.spec_parts import (
     responses_of,
     security_of,
 )
-from scanner.errors import TargetUnreachable, UsageError
+from secscan.errors import TargetUnreachable, UsageError
 
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from owasp_probes.base import ProbeContext
-from owasp_probes.http import Exchange
-from owasp_probes.injection_oracles import differs, failed, same, server_error, texts
-from owasp_probes.injection_payloads import (
+from secscan_probes.engine.context import ProbeContext
+from secscan_probes.engine.http import Exchange
+from secscan_probes.probes.injection.oracles import differs, failed, same, server_error, texts
+from secscan_probes.probes.injection.payloads import (
     AND_PAIRS,
     COMMAND_FORMS,
     ERB_FORM,
@@ -30,7 +30,7 @@ from owasp_probes.injection_payloads import (
     sql_error,
     unique_seed,
 )
-from owasp_probes.injection_targets import Input, Target, send, send_body, settle, with_value
+from secscan_probes.probes.injection.targets import Input, Target, send, send_body, settle, with_value
 
 DELAY_MARGIN = 1.5  # seconds a sleep payload must add to the slowest baseline sample
 FAST_MARGIN = 1.0  # ... and the 0-second control may not add

@@ -8,12 +8,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from owasp_probes.auth_common import USER_ENUMERATION, make_finding
-from owasp_probes.base import ApiFinding, ProbeContext, steps
-from owasp_probes.http import Exchange
-from owasp_probes.schema_utils import properties, similarity
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.probes.auth.common import USER_ENUMERATION, make_finding
+from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.schema import properties, similarity
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 LOGIN_WORDS = re.compile(r"log[_-]?in|sign[_-]?in|token|auth", re.IGNORECASE)
 USER_FIELD = re.compile(r"^(user|user_?name|login|e_?mail|email_?address|account|handle)$", re.IGNORECASE)

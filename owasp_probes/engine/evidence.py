@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from scanner.redact import scrub_values
+from secscan.redact import scrub_values
 
 _PLACEHOLDER = re.compile(r"\$SECSCAN_[A-Z0-9_]+")
 

@@ -7,14 +7,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from owasp_probes.base import ApiFinding, ProbeContext
-from owasp_probes.discovery import own_values
-from owasp_probes.evidence import EvidenceStep
-from owasp_probes.http import Exchange
-from owasp_probes.resources import Resource
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
-from scanner.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext
+from secscan_probes.engine.discovery import own_values
+from secscan_probes.engine.evidence import EvidenceStep
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.resources import Resource
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan.models import Severity
 
 PER_OWNER = 2
 DESCRIPTION = ("A tenant can read, change or delete an object owned by another tenant by putting its id in the "

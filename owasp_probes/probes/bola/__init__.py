@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from owasp_probes.base import ApiFinding, ProbeContext, first_of, gather, steps
-from owasp_probes.bola_common import Attempt, attempts, body_of, finding, missing_id, values_for
-from owasp_probes.bola_writes import delete_matrix, update_matrix
-from owasp_probes.http import Exchange
-from owasp_probes.registry import probe
-from owasp_probes.schema_utils import similarity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, first_of, gather, steps
+from secscan_probes.probes.bola.common import Attempt, attempts, body_of, finding, missing_id, values_for
+from secscan_probes.probes.bola.writes import delete_matrix, update_matrix
+from secscan_probes.engine.http import Exchange
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.schema import similarity
 
 SIMILAR = 0.9
 

@@ -1,13 +1,13 @@
-"""ApiFinding -> scanner.models.Finding (tool secscan-api), located at the operation's line in the spec."""
+"""ApiFinding -> secscan.models.Finding (tool secscan-api), located at the operation's line in the spec."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
 
-from owasp_probes.base import ApiFinding
-from owasp_probes.spec import ApiSpec
-from scanner.models import Finding, Location, Rule, Severity
+from secscan_probes.engine.context import ApiFinding
+from secscan_probes.engine.spec import ApiSpec
+from secscan.models import Finding, Location, Rule, Severity
 
 TOOL = "secscan-api"
 HELP_URI = "https://owasp.org/API-Security/editions/2023/en/0x11-t10/"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from owasp_probes.base import ApiFinding, ProbeContext, gather, steps
-from owasp_probes.bodies import item_read_for, read_op_for, update_body
-from owasp_probes.discovery import id_from, new_object_body, own_values
-from owasp_probes.http import Exchange
-from owasp_probes.mass_values import SENSITIVE, candidate_properties, same, unique_value
-from owasp_probes.registry import probe
-from owasp_probes.resources import Resource
-from owasp_probes.schema_utils import item_schema, properties
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
-from scanner.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
+from secscan_probes.engine.bodies import item_read_for, read_op_for, update_body
+from secscan_probes.engine.discovery import id_from, new_object_body, own_values
+from secscan_probes.engine.http import Exchange
+from secscan_probes.probes.property_authz.values import SENSITIVE, candidate_properties, same, unique_value
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.resources import Resource
+from secscan_probes.engine.schema import item_schema, properties
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan.models import Severity
 
 MASS = ("mass-assignment", "Mass assignment of protected properties", 915,
         "The API stores properties the client is not allowed to set (privilege, ownership, balance...). "

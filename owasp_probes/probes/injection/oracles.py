@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from owasp_probes.http import Exchange
+from secscan_probes.engine.http import Exchange
 
 MAX_COMPARE = 8000
 SAME = 0.95  # two responses are "the same" at or above this similarity (and equal status)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 
-from owasp_probes.base import ApiFinding, ProbeContext, gather, steps
-from owasp_probes.bodies import read_op_for, update_body
-from owasp_probes.bola_common import Attempt, attempts, finding, values_for
-from owasp_probes.discovery import create_object, producers_for
-from owasp_probes.schema_utils import free_text_field
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
+from secscan_probes.engine.bodies import read_op_for, update_body
+from secscan_probes.probes.bola.common import Attempt, attempts, finding, values_for
+from secscan_probes.engine.discovery import create_object, producers_for
+from secscan_probes.engine.schema import free_text_field
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 MARKER_LEN = len("secscan-bola-00000000")
 GONE = (404, 410)

@@ -1,4 +1,4 @@
-"""The probe registry: `@probe(...)` registers a probe; `discover()` imports every module of the package."""
+"""The probe registry: `@probe(...)` registers a probe; `discover()` imports every module of `secscan_probes.probes`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from owasp_probes.base import ApiFinding, ProbeContext
+    from secscan_probes.engine.context import ApiFinding, ProbeContext
 
 ProbeFunc = Callable[["ProbeContext"], Awaitable[Sequence["ApiFinding"]]]
 T = TypeVar("T")
-# Engine modules: never probe modules, so discovery does not import them (and cannot create import cycles).
-CORE_MODULES = frozenset({
-    "base", "bodies", "command", "discovery", "engine", "evidence", "health", "http", "jwt_tools", "preflight",
-    "progress", "registry", "resources", "schema_utils", "scope", "spec", "spec_parts", "tenants", "to_findings",
-})
+PROBES_PACKAGE = "secscan_probes.probes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +34,23 @@ class Registry:
 
     def __init__(self) -> None:
         self._probes: dict[str, ProbeInfo] = {}
+        self._order: dict[str, tuple[str, int]] = {}  # name -> (module, position in that module)
 
     def register(self, info: ProbeInfo) -> None:
         existing = self._probes.get(info.name)
         if existing is not None and _origin(existing) != _origin(info):
             raise ValueError(f"duplicate probe name {info.name!r} ({_origin(existing)} and {_origin(info)})")
         self._probes[info.name] = info
+        if info.name not in self._order:
+            position = sum(1 for module, _ in self._order.values() if module == info.module)
+            self._order[info.name] = (info.module, position)
 
     def get(self, name: str) -> ProbeInfo:
         return self._probes[name]
 
     def names(self) -> list[str]:
-        return list(self._probes)
+        """Module order, then definition order: never the order in which something happened to import them."""
+        return sorted(self._probes, key=lambda name: self._order[name])
 
     def __contains__(self, name: object) -> bool:
         return name in self._probes
@@ -84,11 +85,11 @@ def _class_runner(cls: type) -> ProbeFunc:
     return run
 
 
-def discover(package: str = "owasp_probes") -> Registry:
-    """Import every non-core module of `package` so its `@probe` decorators run; returns the registry."""
+def discover(package: str = PROBES_PACKAGE) -> Registry:
+    """Import every module and subpackage of `package` (only probes live there) so that their `@probe`
+    decorators run; returns the registry."""
     pkg = importlib.import_module(package)
     for module in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if module.name.startswith("_") or module.name in CORE_MODULES or module.ispkg:
-            continue
-        importlib.import_module(f"{package}.{module.name}")
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package}.{module.name}")
     return REGISTRY

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 import click
 
-from owasp_probes.engine import ApiScanSettings, run_api_scan, scan_root
-from owasp_probes.registry import discover
-from scanner.cli_common import EXIT_CODES, conclude, load_config, policy_inputs, policy_options, severity_option
-from scanner.config import ApiSettings
-from scanner.errors import UsageError
+from secscan_probes.engine import ApiScanSettings, run_api_scan, scan_root
+from secscan_probes.engine.registry import discover
+from secscan.cli_common import EXIT_CODES, conclude, load_config, policy_inputs, policy_options, severity_option
+from secscan.config import ApiSettings
+from secscan.errors import UsageError
 
 
 def _probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:

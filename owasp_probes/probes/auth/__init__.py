@@ -6,19 +6,19 @@ import asyncio
 import secrets
 from typing import Any
 
-from owasp_probes.auth_common import (
+from secscan_probes.probes.auth.common import (
     MALFORMED, NO_CREDENTIALS, OWASP, SIMILAR, Credential, Target, body_of, credential_of, make_finding,
     private_marker, same_data, send_as, target_request,
 )
-from owasp_probes.auth_enum import enumeration, login_ops
-from owasp_probes.auth_jwt import analyse, jwt_findings
-from owasp_probes.base import ApiFinding, ProbeContext, steps
-from owasp_probes.http import Exchange
-from owasp_probes.jwt_tools import looks_like_jwt
-from owasp_probes.registry import probe
-from owasp_probes.schema_utils import similarity
-from owasp_probes.spec import Operation
-from owasp_probes.tenants import Tenant
+from secscan_probes.probes.auth.enumeration import enumeration, login_ops
+from secscan_probes.probes.auth.jwt_attacks import analyse, jwt_findings
+from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
+from secscan_probes.engine.http import Exchange
+from secscan_probes.probes.auth.jwt_tools import looks_like_jwt
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.schema import similarity
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 
 REFUSED = (401, 403, 404)
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from scanner.errors import UsageError
+from secscan.errors import UsageError
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"^(Bearer|Basic|Token|Digest|JWT|ApiKey)\s+(\S.*)$", re.IGNORECASE)

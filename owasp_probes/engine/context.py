@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from owasp_probes.evidence import EvidenceStep
-from owasp_probes.http import ApiClient, Exchange
-from owasp_probes.resources import Resource, Resources
-from owasp_probes.spec import ApiSpec, Operation
-from owasp_probes.tenants import Tenant, Tenants
-from scanner.models import Severity
+from secscan_probes.engine.evidence import EvidenceStep
+from secscan_probes.engine.http import ApiClient, Exchange
+from secscan_probes.engine.resources import Resource, Resources
+from secscan_probes.engine.spec import ApiSpec, Operation
+from secscan_probes.engine.tenants import Tenant, Tenants
+from secscan.models import Severity
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 T = TypeVar("T")

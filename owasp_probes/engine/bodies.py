@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from owasp_probes.base import ProbeContext
-from owasp_probes.schema_utils import properties, required
-from owasp_probes.spec import Operation
+from secscan_probes.engine.context import ProbeContext
+from secscan_probes.engine.schema import properties, required
+from secscan_probes.engine.spec import Operation
 
 
 def read_op_for(ctx: ProbeContext, op: Operation) -> Operation | None:
