@@ -445,11 +445,11 @@ def print_report(data: dict) -> None:
 def drive_secscan(stages_path: Path, cli_args: list[str]) -> None:
     """`secscan <cli_args>` in this process, logging (stage, requests so far, time) at each engine stage."""
     sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-    from secscan_probes.engine import scan as engine
+    from secscan import cli_progress
     from secscan.cli import main as secscan_main
 
     log: list[dict] = []
-    base = engine.RunProgress
+    base = cli_progress.RunProgress
 
     class StageLog(base):  # type: ignore[misc, valid-type]
         def __init__(self, enabled: bool, budget: int) -> None:
@@ -469,7 +469,7 @@ def drive_secscan(stages_path: Path, cli_args: list[str]) -> None:
             log.append({"stage": "end", "at": self.seen, "t": time.monotonic()})
             super().close()
 
-    engine.RunProgress = StageLog
+    cli_progress.RunProgress = StageLog  # type: ignore[misc]  # the CLI's observer creates it by this name
     atexit.register(lambda: stages_path.write_text(json.dumps(log), encoding="utf-8"))
     if os.environ.get("BENCH_CPROFILE"):
         import cProfile

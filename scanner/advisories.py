@@ -25,10 +25,10 @@ MAX_BODY = 1 << 20
 _YAML_NAME_RE = re.compile(r"""^[ \t-]*name:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._-]*)""", re.M)
 _JSON_NAME_RE = re.compile(r'"name"\s*:\s*"([A-Za-z0-9][A-Za-z0-9._-]*)"')
 
-_YamlBase: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YamlBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _OsvYamlLoader(_YamlBase):  # type: ignore[misc, valid-type]
+class _OsvYamlLoader(_YamlBase):  # type: ignore[misc]
     """Safe loader that keeps numbers and timestamps as strings (versions like 2.10, RFC 3339 dates)."""
 
 
@@ -44,7 +44,7 @@ class AdvisoryDBError(ValueError):
 
 def _pypi_names(record: dict[str, Any]) -> set[str]:
     """Canonical names of the PyPI packages listed in a record's `affected` entries."""
-    names = set()
+    names: set[str] = set()
     for affected in record.get("affected") or []:
         pkg = affected.get("package") if isinstance(affected, dict) else None
         if isinstance(pkg, dict) and pkg.get("ecosystem") == "PyPI" and isinstance(pkg.get("name"), str):
@@ -106,7 +106,8 @@ def _affected_entry_matches(affected: dict[str, Any], version: str, parsed: Vers
     if parsed is None:
         return False
     return any(
-        isinstance(rng, dict) and rng.get("type") == "ECOSYSTEM" and _in_ecosystem_range(rng.get("events") or [], parsed)
+        isinstance(rng, dict) and rng.get("type") == "ECOSYSTEM"
+        and _in_ecosystem_range(rng.get("events") or [], parsed)
         for rng in affected.get("ranges") or []
     )
 
@@ -160,7 +161,7 @@ class AdvisoryDB:
         except (OSError, UnicodeDecodeError):
             return set()
         regex = _JSON_NAME_RE if file.suffix == ".json" else _YAML_NAME_RE
-        names = {canonicalize_name(n) for n in regex.findall(text)}
+        names: set[str] = {canonicalize_name(n) for n in regex.findall(text)}
         if names and file.parent != self.root:
             names.add(canonicalize_name(file.parent.name))
         return names
@@ -281,7 +282,7 @@ def serve(db: AdvisoryDB) -> Iterator[str]:
     thread.start()
     try:
         host, port = server.server_address[:2]
-        yield f"http://{host}:{port}{QUERY_PATH}"
+        yield f"http://{host!s}:{port}{QUERY_PATH}"
     finally:
         server.shutdown()
         server.server_close()

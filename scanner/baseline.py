@@ -107,7 +107,8 @@ def mark(findings: Iterable[Finding], baseline: Baseline) -> list[Finding]:
             for f in findings]
 
 
-def absent(baseline: Baseline, findings: Iterable[Finding], tools_that_ran: Collection[str]) -> tuple[KnownFinding, ...]:
+def absent(baseline: Baseline, findings: Iterable[Finding],
+           tools_that_ran: Collection[str]) -> tuple[KnownFinding, ...]:
     """Baseline entries no longer reported, among tools that ran successfully (a failed tool proves nothing)."""
     seen = {f.fingerprint for f in findings}
     return tuple(e for e in baseline.entries if e.tool in tools_that_ran and e.fingerprint not in seen)

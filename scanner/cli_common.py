@@ -1,13 +1,11 @@
-"""Helpers shared by the CLI commands (static, api, scan, gate, demo): configuration and policy inputs, the one
-conclude() step (finalize -> verdict -> SARIF / HTML / stdout / stderr), and the output primitives."""
+"""What the CLI commands share: their options, turning options into a `ScanRequest`, progress on stderr, and
+rendering a `ScanResult` (SARIF file, HTML, stdout format, stderr summary). Only CLI modules print or exit."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +13,18 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
-from secscan import config as config_mod
 from secscan import html_report, report
-from secscan.baseline import Baseline, load_baseline
+from secscan.config import ApiSettings, SecscanConfig
 from secscan.errors import UsageError
 from secscan.models import Review, Severity, ToolRun
-from secscan.policy import Policy, Verdict, decide
-from secscan.postprocess import finalize
-from secscan.runner import run_tools
+from secscan.pipeline import ScanResult
+from secscan.policy import Verdict
 from secscan.sarif import dumps, to_sarif
-from secscan.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
-from secscan.targets import Targets, collect
+from secscan.targets import Targets
+from secscan.tools import TOOLS
+from secscan.tools.base import DEFAULT_TIMEOUT
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -37,17 +35,236 @@ EXIT_CODES = (
     "scanner could not run (missing, crashed, timed out, unparseable output); 3 wins over 1 because an incomplete "
     "scan cannot be trusted (unless fail_on_tool_error = false)."
 )
+FORMATS = ("none", "json", "text")
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def severity_option(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:
+def severity_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Severity | None:
+    if value is None:
+        return None
     try:
         return Severity.parse(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-def progress(run: ToolRun) -> None:
-    stderr.print(f"  {run.tool}: {run.status.value}, {len(run.findings)} findings, {run.wall_seconds:.1f}s")
+def tool_list(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TOOLS]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown tool {', '.join(unknown) or '(empty)'}; choose from {', '.join(TOOLS)}")
+    return list(dict.fromkeys(names))
+
+
+def probe_list(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    from secscan.pipeline import probe_names
+
+    known = probe_names()
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise click.BadParameter(f"unknown probe {', '.join(unknown) or '(empty)'}; choose from {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def _format(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if value == "sarif":  # the wave-1 spelling of "print nothing": SARIF always goes to -o
+        stderr.print("[yellow]warning[/]: --format sarif is now --format none (the SARIF log always goes to -o)")
+        return "none"
+    return value
+
+
+def _default(model: type[SecscanConfig] | type[ApiSettings], key: str) -> str:
+    return f" [default: {model.model_fields[key].default}]"
+
+
+# --- option groups --------------------------------------------------------------------------------------------
+
+
+def _apply(command: Callable[..., Any], decorators: Sequence[Decorator]) -> Callable[..., Any]:
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def output_options(default_output: str | None) -> Decorator:
+    """-o, --format, --html and -q (for static, api and scan)."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        return _apply(command, [
+            click.option("-o", "--output", default=default_output, show_default=default_output is not None,
+                         metavar="FILE", help="Where the SARIF log goes ('-' for stdout). Always written, even when "
+                                              "a tool fails."),
+            click.option("--format", "fmt", type=click.Choice([*FORMATS, "sarif"]), default="none",
+                         show_default=True, callback=_format,
+                         help="What to print on stdout (the SARIF log always goes to -o): nothing (none), secscan's "
+                              "normalised findings (json) or one line per finding (text)."),
+            click.option("--html", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                         help="Also write a self-contained HTML report (verdict, findings by severity and tool)."),
+            click.option("-q", "--quiet", is_flag=True, help="No progress and no summary table on stderr."),
+        ])
+    return decorate
+
+
+def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--config, --baseline and --fail-on, shared by every policy-aware command."""
+    return _apply(command, [
+        click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                     help="Configuration file (default: the first secscan.toml, .secscan.toml or pyproject.toml "
+                          "with [tool.secscan] walking up from the scanned path)."),
+        click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                     help="Baseline from `secscan baseline create`: results get baselineState new/unchanged and "
+                          "only new findings fail (unless fail_on_existing). [config: baseline]"),
+        click.option("--fail-on", callback=severity_option, metavar="SEVERITY",
+                     help="Lowest severity that fails the run: low, medium, high or critical. "
+                          "[config: fail_on; default: high]"),
+    ])
+
+
+STATIC_KEYS = {"tools": "tools", "exclude": "exclude", "timeout": "timeout", "advisory_db": "advisory_db",
+               "allow_unaudited": "allow_unaudited", "fail_on": "fail_on"}
+
+
+def static_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What the static tools scan and how (static, scan and baseline create|update)."""
+    return _apply(command, [
+        click.option("--tools", callback=tool_list, metavar="LIST",
+                     help=f"Comma-separated tools to run. [config: tools; default: {','.join(TOOLS)}]"),
+        click.option("--exclude", multiple=True, metavar="GLOB",
+                     help="Extra exclude glob (repeatable), applied to every tool alike, on top of the defaults "
+                          "(VCS folders, virtualenvs, node_modules, caches, build/dist). [config: exclude]"),
+        click.option("--timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+                     help="Seconds each tool may run before it is killed and recorded as timed out (given here, it "
+                          "also replaces per-tool timeouts from the config). [config: timeout, "
+                          f"tool_options.<tool>.timeout; default: {DEFAULT_TIMEOUT:g}]"),
+        click.option("--advisory-db", type=click.Path(path_type=Path), envvar="SECSCAN_ADVISORY_DB",
+                     help="Offline dependency audit: a directory of OSV advisories (YAML or JSON), e.g. a checkout "
+                          "of the PyPA advisory database. [env: SECSCAN_ADVISORY_DB; config: advisory_db]"),
+        click.option("--allow-unaudited", is_flag=True,
+                     help="Do not fail pip-audit's run when some dependencies could not be audited (they are still "
+                          "reported). [config: allow_unaudited]"),
+    ])
+
+
+API_KEYS = {"openapi": "api.openapi", "tokens": "api.tokens", "base_url": "api.base_url", "probes": "api.probes",
+            "max_requests": "api.max_requests", "rate": "api.rate", "request_timeout": "api.timeout",
+            "allow_destructive": "api.allow_destructive", "concurrency": "api.concurrency", "burst": "api.burst",
+            "burst_window": "api.burst_window"}
+
+
+def api_options(timeout_flag: str) -> Decorator:
+    """The API probes' settings (api, and scan with `--api-timeout`); defaults live in the config model."""
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        return _apply(command, [
+            click.option("--openapi", metavar="PATH_OR_URL",
+                         help="OpenAPI 2.0/3.0/3.1 spec: a file or an URL. [config: api.openapi]"),
+            click.option("--tokens", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+                         help="tenants.yaml: credentials per tenant (${VAR} read from the environment), role, owned "
+                              "objects. [config: api.tokens]"),
+            click.option("--base-url", metavar="URL",
+                         help="API base URL (default: the spec's servers). Only its scheme, host and port are ever "
+                              "contacted. [config: api.base_url]"),
+            click.option("--probes", callback=probe_list, metavar="LIST",
+                         help="Comma-separated probes. [config: api.probes; default: all]"),
+            click.option("--max-requests", type=click.IntRange(min=1), metavar="N",
+                         help="Global request budget; the run stops cleanly when it is used up. [config: "
+                              "api.max_requests]" + _default(ApiSettings, "max_requests")),
+            click.option("--rate", type=click.FloatRange(min=0.1), metavar="R",
+                         help="Client-side limit, requests per second. [config: api.rate; default: unlimited]"),
+            click.option(timeout_flag, "request_timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
+                         help="Seconds per request. [config: api.timeout]" + _default(ApiSettings, "timeout")),
+            click.option("--allow-destructive", is_flag=True,
+                         help="Allow DELETE probes (only on objects secscan created) and delete secscan's objects "
+                              "afterwards. [config: api.allow_destructive]"),
+            click.option("--concurrency", type=click.IntRange(min=1, max=64), metavar="N",
+                         help="Requests in flight at once. [config: api.concurrency]"
+                              + _default(ApiSettings, "concurrency")),
+            click.option("--burst", type=click.IntRange(min=1), metavar="N",
+                         help="rate-limit probe: requests per burst against each login/token/reset/OTP operation "
+                              "(never more than the remaining budget). [config: api.burst]"
+                              + _default(ApiSettings, "burst")),
+            click.option("--burst-window", type=click.FloatRange(min=0.1), metavar="SECONDS",
+                         help="rate-limit probe: seconds the burst must fit in. [config: api.burst_window]"
+                              + _default(ApiSettings, "burst_window")),
+        ])
+    return decorate
+
+
+# --- from options to a request --------------------------------------------------------------------------------
+
+_OVERRIDING = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def overrides(ctx: click.Context, keys: Mapping[str, str]) -> dict[str, Any]:
+    """Dotted config keys for the options in `keys` (param name -> key) given on the command line or in the
+    environment, plus --baseline; command-line paths become absolute."""
+    out: dict[str, Any] = {}
+    for param, key in keys.items():
+        if ctx.get_parameter_source(param) in _OVERRIDING and ctx.params.get(param) is not None:
+            out[key] = _config_value(ctx.params[param])
+    if ctx.params.get("baseline") is not None:
+        out["baseline"] = str(Path(ctx.params["baseline"]).resolve())
+    return out
+
+
+def _config_value(value: Any) -> Any:
+    if isinstance(value, Severity):
+        return value.label
+    if isinstance(value, Path):
+        return str(value.resolve())
+    if isinstance(value, (list, tuple)):
+        return [_config_value(v) for v in value]
+    return value
+
+
+def timeout_given(ctx: click.Context) -> bool:
+    return ctx.get_parameter_source("timeout") in _OVERRIDING if "timeout" in ctx.params else False
+
+
+# --- progress ---------------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """The CLI's observer: what is scanned, each tool as it finishes, a progress bar for API runs."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.runs: list[ToolRun] = []
+
+    def scanning(self, targets: Targets, tools: Sequence[str]) -> None:
+        if not self.quiet:
+            stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
+
+    def finished(self, run: ToolRun) -> None:
+        self.runs.append(run)
+        if not self.quiet:
+            stderr.print(f"  {run.tool}: {run.status.value}, {len(run.findings)} findings, {run.wall_seconds:.1f}s")
+
+    def api_progress(self, budget: int) -> Any:
+        from secscan.cli_progress import RunProgress
+
+        return RunProgress(not self.quiet, budget)
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def render(result: ScanResult, output: str | None, fmt: str, html: Path | None, quiet: bool,
+           hypothetical: bool = False) -> int:
+    """SARIF to `output`, HTML, `fmt` on stdout, warnings and the summary on stderr; returns the exit code.
+    `hypothetical`: the command does not exit with the verdict's code (the demo), so the summary says what the
+    gate *would* do."""
+    emit(result.runs, result.verdict, output, fmt, result.root, result.review)
+    if html is not None:
+        write_file(html, html_report.render(result.runs, result.verdict, result.review))
+    warn(result.runs)
+    review_warnings(result.review)
+    if not quiet:
+        summarise(result.runs, result.verdict, hypothetical)
+    return result.verdict.exit_code
 
 
 def emit(runs: Sequence[ToolRun], verdict: Verdict, output: str | None, fmt: str, root: Path,
@@ -73,10 +290,21 @@ def write_file(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def summarise(runs: Sequence[ToolRun], verdict: Verdict) -> None:
+def summary_table(runs: Sequence[ToolRun], verdict: Verdict, hypothetical: bool = False) -> Table:
+    table = Table(caption=report.verdict_line(verdict, hypothetical), caption_justify="left")
+    for column in report.SUMMARY_COLUMNS:
+        table.add_column(column, justify="left" if column in ("tool", "status") else "right",
+                         no_wrap=column == "tool")
+    for row in report.summary_rows(runs):
+        status = row[1] if row[1] == "ok" else f"[bold red]{row[1]}[/]"
+        table.add_row(escape(row[0]), status, *row[2:])
+    return table
+
+
+def summarise(runs: Sequence[ToolRun], verdict: Verdict, hypothetical: bool = False) -> None:
     for line in report.problems(runs):
         stderr.print(f"[red]error[/]: {escape(line)}")
-    stderr.print(report.summary_table(runs, verdict))
+    stderr.print(summary_table(runs, verdict, hypothetical))
     for note in verdict.notes:
         stderr.print(f"note: {escape(note)}")
 
@@ -89,103 +317,6 @@ def warn(runs: Sequence[ToolRun]) -> None:
                 stderr.print(f"[yellow]warning[/]: {run.tool}: {escape(note.message)}")
 
 
-# --- configuration, suppressions and baseline: the policy inputs ------------------------------------------
-
-_OVERRIDING = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
-
-
-def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--config, --baseline and --html, shared by static, api, scan and gate."""
-    command = click.option("--html", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-                           help="Also write a self-contained HTML report (verdict, findings by severity and tool).")(command)
-    command = click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-                           help="Baseline from `secscan baseline create`: results get baselineState new/unchanged "
-                                "and only new findings fail (unless fail_on_existing). [config: baseline]")(command)
-    return click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-                        help="Configuration file (default: the first secscan.toml, .secscan.toml or pyproject.toml "
-                             "with [tool.secscan] walking up from the scanned path).")(command)
-
-
-def given(ctx: click.Context, keys: Mapping[str, str]) -> dict[str, Any]:
-    """Command-line (or environment) values of the options in `keys` (param name -> dotted config key)."""
-    out: dict[str, Any] = {}
-    for param, key in keys.items():
-        if ctx.get_parameter_source(param) in _OVERRIDING and ctx.params.get(param) is not None:
-            out[key] = _config_value(ctx.params[param])
-    return out
-
-
-def _config_value(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value.resolve())
-    if isinstance(value, (list, tuple)):
-        return [_config_value(v) for v in value]
-    return value
-
-
-def load_config(ctx: click.Context, start: Path, keys: Mapping[str, str]) -> config_mod.Effective:
-    """Defaults <- config file <- options given on the command line (see `given`)."""
-    overrides = given(ctx, keys)
-    if ctx.params.get("baseline") is not None:
-        overrides["baseline"] = str(Path(ctx.params["baseline"]).resolve())
-    return config_mod.load(start, ctx.params.get("config_file"), overrides)
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyInputs:
-    """Everything the verdict needs besides the runs, loaded (and validated) before any tool runs."""
-
-    effective: config_mod.Effective
-    root: Path
-    ignore: IgnoreFile | None
-    baseline: Baseline | None
-    today: date
-
-    @property
-    def policy(self) -> Policy:
-        cfg = self.effective.config
-        return Policy(fail_on=cfg.fail_on, fail_on_tool_error=cfg.fail_on_tool_error,
-                      fail_on_existing=cfg.fail_on_existing)
-
-
-def display_path(path: Path, root: Path) -> str:
-    """Repo-relative when inside the scan root (as SARIF locations are), else the path as given."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def policy_inputs(effective: config_mod.Effective, root: Path, today: date | None = None,
-                  with_baseline: bool = True) -> PolicyInputs:
-    """The suppression file (config `suppressions`, else .secscan-ignore.yaml in the root, if any) and the
-    baseline (config `baseline` / --baseline); both validated now, before any tool runs."""
-    cfg = effective.config
-    ignore_path = Path(cfg.suppressions) if cfg.suppressions else root / config_mod.DEFAULT_SUPPRESSIONS
-    if cfg.suppressions and not ignore_path.is_file():
-        raise UsageError(f"suppressions: no such file: {ignore_path}")
-    ignore = load_ignore_file(ignore_path, display_path(ignore_path, root)) if ignore_path.is_file() else None
-    baseline = None
-    if cfg.baseline and with_baseline:
-        baseline = load_baseline(Path(cfg.baseline), display_path(Path(cfg.baseline), root))
-    return PolicyInputs(effective, root, ignore, baseline, today or date.today())
-
-
-def conclude(runs: Sequence[ToolRun], inputs: PolicyInputs, output: str | None, fmt: str, html: Path | None,
-             quiet: bool) -> int:
-    """finalize -> decide -> SARIF, HTML, stdout format, stderr summary; returns the exit code."""
-    done = finalize(runs, inputs.root, inputs.effective.config, inputs.ignore, inputs.baseline, inputs.today)
-    verdict = decide(done.runs, inputs.policy, done.review)
-    emit(done.runs, verdict, output, fmt, inputs.root, done.review)
-    if html is not None:
-        write_file(html, html_report.render(done.runs, verdict, done.review))
-    warn(done.runs)
-    review_warnings(done.review)
-    if not quiet:
-        summarise(done.runs, verdict)
-    return verdict.exit_code
-
-
 def review_warnings(review: Review) -> None:
     """Expired and stale suppressions and unhonoured markers: printed even with -q (they need a decision)."""
     for line in review.expired:
@@ -194,28 +325,3 @@ def review_warnings(review: Review) -> None:
         stderr.print(f"[yellow]warning[/]: stale suppression: {escape(line)}")
     for line in review.warnings:
         stderr.print(f"[yellow]warning[/]: {escape(line)}")
-
-
-# --- the static scan as every policy-aware command runs it ------------------------------------------------
-
-STATIC_KEYS = {"tools": "tools", "exclude": "exclude", "fail_on": "fail_on", "timeout": "timeout",
-               "advisory_db": "advisory_db", "allow_unaudited": "allow_unaudited"}
-
-
-def static_targets(paths: Sequence[Path], effective: config_mod.Effective) -> Targets:
-    """Command-line PATHs, else the config's `paths`, else the current directory."""
-    cfg = effective.config
-    if cfg.advisory_db and not Path(cfg.advisory_db).is_dir():
-        raise UsageError(f"advisory_db ({effective.source('advisory_db')}): not a directory: {cfg.advisory_db}")
-    chosen = list(paths) or [Path(p) for p in cfg.paths] or [Path.cwd()]
-    return collect(chosen, cfg.exclude)
-
-
-def run_static(targets: Targets, effective: config_mod.Effective, quiet: bool) -> list[ToolRun]:
-    """The configured tools, asked to also report what their inline markers hide (finalize() marks those)."""
-    cfg = effective.config
-    per_tool = effective.source("timeout") != config_mod.COMMAND_LINE  # an explicit --timeout applies to all
-    options = config_mod.tool_options(cfg, per_tool_timeouts=per_tool, native_args=NATIVE_REPORTING_ARGS)
-    if not quiet:
-        stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(cfg.tools)}")
-    return run_tools(cfg.tools, targets, options, on_done=None if quiet else progress)

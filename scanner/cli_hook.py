@@ -1,7 +1,9 @@
-"""`secscan hook`: the pre-commit entry point; also runnable as `python -P -m secscan.cli_hook` (a light import)."""
+"""`secscan hook`: the pre-commit entry point, also runnable as `python -P -m secscan.cli_hook` (a light import:
+the pipeline it goes through imports neither rich, sarif_om, schemathesis nor the probes until it needs them)."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +11,11 @@ from typing import Any
 
 import click
 
-from secscan.errors import SecscanError
+from secscan import pipeline
+from secscan.errors import SecscanError, UsageError
+from secscan.models import Finding, Severity
+from secscan.policy import counts
+from secscan.report import finding_line
 
 EXIT_HELP = ("Exit codes: 0 = no new finding at or above fail_on; 1 = new findings at or above fail_on (or an expired "
              "suppression matching one); 2 = usage or configuration error; 3 = a tool could not run, including "
@@ -17,8 +23,6 @@ EXIT_HELP = ("Exit codes: 0 = no new finding at or above fail_on; 1 = new findin
 
 
 def _severity(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    from secscan.models import Severity
-
     if value is None:
         return None
     try:
@@ -28,7 +32,7 @@ def _severity(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 
 
 def overrides(fail_on: str | None, advisory_db: Path | None, allow_unaudited: bool,
-              timeout: float | None) -> dict[str, Any]:
+              timeout: float | None, baseline: Path | None) -> dict[str, Any]:
     """Dotted config keys for the options given (command line or environment), as `secscan static` does."""
     out: dict[str, Any] = {}
     if fail_on is not None:
@@ -39,7 +43,72 @@ def overrides(fail_on: str | None, advisory_db: Path | None, allow_unaudited: bo
         out["allow_unaudited"] = True
     if timeout is not None:
         out["timeout"] = timeout
+    if baseline is not None:
+        out["baseline"] = str(baseline.resolve())
     return out
+
+
+def hook_request(stage: str, files: Sequence[Path], config_file: Path | None, options: dict[str, Any],
+                 cwd: Path | None = None) -> pipeline.ScanRequest:
+    """One hook call: its files, the repository's config, suppressions and baseline, judged on its own."""
+    start = cwd or Path.cwd()
+    if stage == "api":
+        return pipeline.ScanRequest(start=start, static=False, hook_api=True, config_file=config_file,
+                                    overrides=options, default_baseline=True)
+    if stage not in ("static", "deps"):
+        raise UsageError(f"unknown stage {stage!r} (choose from static, deps, api)")
+    return pipeline.ScanRequest(start=start, paths=tuple(files), stage="static" if stage == "static" else "deps",
+                                config_file=config_file, overrides=options, default_baseline=True,
+                                timeout_for_all="timeout" in options)
+
+
+def new_findings(result: pipeline.ScanResult) -> list[Finding]:
+    """Findings that take part in the verdict (not suppressed; with a baseline only new ones), any severity."""
+    found = [f for r in result.runs for f in r.findings if counts(f, result.policy)]
+    return sorted(found, key=lambda f: (f.location.path, f.location.start_line, f.tool, f.rule.id))
+
+
+def stage_of(result: pipeline.ScanResult) -> str:
+    return "api" if result.plan.request.hook_api else str(result.plan.request.stage)
+
+
+def hook_lines(result: pipeline.ScanResult) -> list[str]:
+    """One line per new finding, one per tool error or warning (warnings change what a pass means, e.g.
+    unaudited dependencies), then the verdict."""
+    lines = [finding_line(f) for f in new_findings(result)]
+    lines += [f"secscan: {n.level}: {r.tool}: {n.message.splitlines()[0]}"
+              for r in result.runs for n in r.notifications if n.level in ("error", "warning")]
+    lines += [f"secscan: warning: {w}" for w in result.review.warnings]  # e.g. an inline marker not honoured
+    word = "PASS" if result.verdict.passed else "FAIL"
+    stage = stage_of(result)
+    scope = "API" if stage == "api" else f"{len(result.scanned)} file{'s' if len(result.scanned) != 1 else ''}"
+    reasons = "; ".join(result.verdict.reasons)
+    return [*lines, f"secscan hook ({stage}, {scope}): {word} (exit {result.verdict.exit_code}): {reasons}"]
+
+
+def sarif_path(output: Path, result: pipeline.ScanResult) -> Path:
+    """`output` itself, or for a directory one file per call, named after the stage and the files it covered
+    (pre-commit may split one commit into several calls: they must not overwrite each other)."""
+    if not output.is_dir():
+        return output
+    digest = hashlib.sha256("\0".join(result.scanned).encode()).hexdigest()[:12]
+    return output / f"secscan-hook-{stage_of(result)}-{digest}.sarif"
+
+
+def write_partial_sarif(output: Path, result: pipeline.ScanResult) -> Path:
+    """This call's SARIF; every run is marked `properties.partialScan: true` (never uploadable)."""
+    from secscan.sarif import dumps, to_sarif  # sarif_om is slow to import: only when --output is given
+
+    doc = to_sarif(result.runs, result.root, result.review, result.verdict)
+    for run in doc.get("runs", []):
+        run.setdefault("properties", {})["partialScan"] = True
+    target = sarif_path(output, result)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(doc), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target
 
 
 @click.command(name="hook", epilog=EXIT_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,12 +135,9 @@ def hook(files: tuple[Path, ...], stage: str, config_file: Path | None, baseline
     """Pre-commit hook mode: scan only FILES (the staged files pre-commit passes) with the repository's config,
     excludes, suppressions and baseline. Prints one line per new finding and the verdict; never modifies a
     file and never uploads anything."""
-    from secscan.hook import HookRequest, hook_lines, run_hook, write_partial_sarif
-
-    request = HookRequest(stage=stage, files=files, config_file=config_file, baseline=baseline,
-                          overrides=overrides(fail_on, advisory_db, allow_unaudited, timeout))
     try:
-        result = run_hook(request)
+        options = overrides(fail_on, advisory_db, allow_unaudited, timeout, baseline)
+        result = pipeline.run(hook_request(stage, files, config_file, options))
         click.echo("\n".join(hook_lines(result)))
         if output is not None:
             write_partial_sarif(output, result)

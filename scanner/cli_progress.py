@@ -6,7 +6,7 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 SHOW_AFTER = 2.0
 
@@ -21,7 +21,7 @@ class RunProgress:
         self._count = 0
         self._budget = budget
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def stage(self, text: str) -> None:
         self._stage = text
@@ -42,7 +42,8 @@ class RunProgress:
                                  console=Console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task(self._stage, total=self._budget)
-        self._bar.update(self._task, description=self._stage, completed=self._count)
+        if self._task is not None:
+            self._bar.update(self._task, description=self._stage, completed=self._count)
 
     def close(self) -> None:
         if self._bar is not None:

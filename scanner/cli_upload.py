@@ -10,8 +10,17 @@ from typing import Any
 import click
 
 from secscan.errors import UsageError
-from secscan.github_upload import (DEFAULT_API_URL, GitHubClient, UploadTarget, check_api_url, encode_sarif,
-                                   parse_target, raise_if_failed, read_token, wait_for_processing)
+from secscan.github_upload import (
+    DEFAULT_API_URL,
+    GitHubClient,
+    UploadTarget,
+    check_api_url,
+    encode_sarif,
+    parse_target,
+    raise_if_failed,
+    read_token,
+    wait_for_processing,
+)
 from secscan.sarif_checks import github_problems, prepare_for_upload, upload_warnings
 
 MAX_LISTED_PROBLEMS = 20

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from secscan.errors import ConfigError
 from secscan.models import Severity
 from secscan.textfiles import read_text_file
-from secscan.tools import TOOLS, ToolOptions
+from secscan.tools import TOOLS
 from secscan.tools.base import DEFAULT_TIMEOUT
 
 CONFIG_NAMES = ("secscan.toml", ".secscan.toml", "pyproject.toml")
@@ -73,19 +73,6 @@ class ApiSettings(_Model):
     burst: Annotated[int, Field(ge=1)] = 50
     burst_window: PositiveSeconds = 10.0
     allow_destructive: bool = False
-
-    @field_validator("probes")
-    @classmethod
-    def _known_probes(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        from secscan_probes.engine.registry import discover  # the core reaches the probes only through their registry
-
-        names = discover().names()
-        unknown = [p for p in value if p not in names]
-        if unknown:
-            raise ValueError(f"unknown probe {', '.join(unknown)} (choose from {', '.join(names)})")
-        return value
 
 
 class SecscanConfig(_Model):
@@ -201,7 +188,7 @@ def describe_error(exc: ValidationError) -> str:
     key = error_key(first["loc"])
     message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{key or '(top level)'}: {_one_line(message)}{more}"
+    return _one_line(f"{key or '(top level)'}: {message}{more}")  # keys come from the user's file too
 
 
 def error_key(loc: tuple[Any, ...]) -> str:
@@ -224,12 +211,13 @@ _PATH_KEYS = ("advisory_db", "baseline", "suppressions")
 _API_PATH_KEYS = ("openapi", "tokens")
 
 
-def load(start: Path, explicit: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Effective:
+def load(start: Path, explicit: Path | None = None, overrides: Mapping[str, Any] | None = None,
+         discover_file: bool = True) -> Effective:
     """Defaults <- config file (found from `start`, or `explicit`) <- command-line `overrides` (dotted keys).
 
     Relative paths in the file are relative to the file's directory; command-line paths must be absolute.
     """
-    file = explicit if explicit is not None else discover(start)
+    file = explicit if explicit is not None else (discover(start) if discover_file else None)
     if explicit is not None and not explicit.is_file():
         raise ConfigError(f"--config: no such file: {explicit}")
     raw = read_config_file(file) if file is not None else {}
@@ -247,7 +235,7 @@ def load(start: Path, explicit: Path | None = None, overrides: Mapping[str, Any]
 
 
 def _absolute(config: SecscanConfig, base: Path) -> SecscanConfig:
-    top = {key: str(base / value) for key in _PATH_KEYS if (value := getattr(config, key))}
+    top: dict[str, Any] = {key: str(base / value) for key in _PATH_KEYS if (value := getattr(config, key))}
     top["paths"] = [str(base / p) for p in config.paths]
     api = {key: str(base / value) for key in _API_PATH_KEYS
            if (value := getattr(config.api, key)) and not _is_url(value)}
@@ -299,14 +287,3 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return f"{value:.1f}"
     return json.dumps(value, ensure_ascii=False)
-
-
-def tool_options(config: SecscanConfig, per_tool_timeouts: bool = True,
-                 native_args: Mapping[str, tuple[str, ...]] | None = None) -> ToolOptions:
-    """ToolOptions from the configuration; `native_args` go first, the user's extra_args after them."""
-    native = dict(native_args or {})
-    extra = {name: (*native.get(name, ()), *settings.extra_args) for name, settings in config.tool_options.items()}
-    extra |= {name: args for name, args in native.items() if name not in extra}
-    timeouts = {name: s.timeout for name, s in config.tool_options.items() if s.timeout and per_tool_timeouts}
-    return ToolOptions(timeout=config.timeout, advisory_db=Path(config.advisory_db) if config.advisory_db else None,
-                       allow_unaudited=config.allow_unaudited, extra_args=extra, timeouts=timeouts)

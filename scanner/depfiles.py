@@ -188,7 +188,7 @@ class _Lines:
         """Index (0-based) of the first line at or after `start` matching `pattern`."""
         for index in range(max(start, 0), len(self.lines)):
             line = self.lines[index]
-            if (pattern in line) if literal else re.search(pattern, line):
+            if (str(pattern) in line) if literal else re.search(pattern, line):
                 return index
         return None
 
@@ -249,7 +249,7 @@ def _pep508_list(items: Any, where: str, ctx: tuple[Path, _Lines, int], result: 
 
 
 def _parse_project_tables(data: dict[str, Any], path: Path, lines: _Lines, result: ParseResult) -> None:
-    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
     if "dependencies" in project:
         start = lines.key("dependencies", lines.header("project"))
         _pep508_list(project["dependencies"], "[project].dependencies", (path, lines, start), result)

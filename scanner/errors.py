@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from secscan.models import Status
+
 EXIT_OK = 0  # no finding at or above the failing severity
 EXIT_POLICY_FAILED = 1  # findings at or above the failing severity
 EXIT_USAGE = 2  # bad command line, config or input file
@@ -32,10 +34,13 @@ class ToolError(SecscanError):
     """A tool could not run or produced output secscan cannot trust."""
 
     exit_code = EXIT_SCAN_ERROR
+    status = Status.FAILED
 
 
 class ToolMissing(ToolError):
     """The tool's executable is not installed or not on PATH."""
+
+    status = Status.MISSING
 
 
 class ToolOutputError(ToolError):

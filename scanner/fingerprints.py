@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Sequence
 from array import array
+from collections.abc import Sequence
 from itertools import accumulate
 from operator import mul
 from pathlib import Path
@@ -63,7 +63,7 @@ def _line_starts(stream: str, unit_count: int) -> list[int]:
     return list(accumulate(map((1).__add__, lengths), initial=0))
 
 
-def _piece_hashes(units: bytes) -> array:
+def _piece_hashes(units: bytes) -> array[int]:
     """Hash of the 9-unit window ending at each position (zero-padded)."""
     count = len(units) // 2
     packed = bytearray(count * 8)
@@ -76,7 +76,7 @@ def _piece_hashes(units: bytes) -> array:
     return pieces
 
 
-def _window_hashes(pieces: array, units: array, starts: list[int]) -> list[int]:
+def _window_hashes(pieces: array[int], units: array[int], starts: list[int]) -> list[int]:
     """Hash of the 100 units beginning at each offset in ``starts``."""
     weights, first, end = _PIECE_WEIGHTS, _FIRST_WEIGHT, BLOCK_SIZE
     return [

@@ -163,7 +163,7 @@ class GitHubClient:
         status = data.get("processing_status")
         if status not in {"pending", "complete", "failed"}:
             raise UploadFailed(f"{what}: unexpected processing_status {self._short(status)}")
-        errors = data.get("errors") if isinstance(data.get("errors"), list) else []
+        errors: list[Any] = data["errors"] if isinstance(data.get("errors"), list) else []
         url = data.get("analyses_url")
         return ProcessingStatus(status, tuple(self._scrub(str(e)) for e in errors),
                                 url if isinstance(url, str) else None)

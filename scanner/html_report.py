@@ -21,13 +21,15 @@ _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 12px}h2{font-size:18px;margin:28px 0 8px}h3{font-size:15px;margin:16px 0 6px;color:#57606a}
-.verdict{border-radius:8px;padding:14px 18px;color:#fff}.verdict.pass{background:#1a7f37}.verdict.fail{background:#cf222e}
+.verdict{border-radius:8px;padding:14px 18px;color:#fff}
+.verdict.pass{background:#1a7f37}.verdict.fail{background:#cf222e}
 .verdict.error{background:#9a6700}.verdict strong{font-size:20px}.verdict ul{margin:6px 0 0 18px;padding:0}
 .notes{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:8px 14px;margin-top:10px}
 table{border-collapse:collapse;background:#fff;width:100%;border:1px solid #d0d7de}
 th,td{border-bottom:1px solid #d0d7de;padding:5px 8px;text-align:left;vertical-align:top}th{background:#f0f3f6}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#cf222e;font-weight:600}
-.finding{background:#fff;border:1px solid #d0d7de;border-left:5px solid #8c959f;border-radius:6px;padding:10px 14px;margin:8px 0}
+.finding{background:#fff;border:1px solid #d0d7de;border-left:5px solid #8c959f;border-radius:6px;
+  padding:10px 14px;margin:8px 0}
 .finding.critical{border-left-color:#8250df}.finding.high{border-left-color:#cf222e}
 .finding.medium{border-left-color:#bf8700}.finding.low{border-left-color:#0969da}
 .finding.suppressed{opacity:.65}.finding header{display:flex;gap:8px;flex-wrap:wrap;align-items:baseline}
@@ -173,10 +175,12 @@ def _review(review: Review) -> str:
                        f"<td>{_e(e.first_seen)}</td><td><code>{_e(e.fingerprint)}</code></td></tr>"
                        for e in review.absent)
         table = (f"<table><thead><tr><th>tool</th><th>rule</th><th>path</th><th>first seen</th><th>fingerprint</th>"
-                 f"</tr></thead><tbody>{rows}</tbody></table>") if rows else "<p>None: every baseline entry is still present.</p>"
+                 f"</tr></thead><tbody>{rows}</tbody></table>"
+                 ) if rows else "<p>None: every baseline entry is still present.</p>"
         parts.append(f"<h2>Baseline {_e(review.baseline)}: absent entries ({len(review.absent)})</h2>{table}")
     for heading, lines in (("Expired suppressions", review.expired), ("Stale suppressions", review.stale),
                            ("Warnings", review.warnings)):
         if lines:
-            parts.append(f"<h2>{heading} ({len(lines)})</h2><ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>")
+            items = "".join(f"<li>{_e(x)}</li>" for x in lines)
+            parts.append(f"<h2>{heading} ({len(lines)})</h2><ul>{items}</ul>")
     return "\n".join(parts)

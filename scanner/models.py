@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+API_TOOL = "secscan-api"  # the tool name of the dynamic API probes' run
+
 
 class Severity(enum.IntEnum):
     """secscan's severity scale; GitHub's security-severity buckets map onto it."""

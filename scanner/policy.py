@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR
-from secscan.models import Finding, Review, Severity, ToolRun
+from secscan.models import API_TOOL, Finding, Review, Severity, ToolRun
 
-API_TOOL = "secscan-api"
 _DETAIL = 8  # sources named in a failing reason; the rest are counted
 
 

@@ -17,10 +17,9 @@ from secscan import baseline as baseline_mod
 from secscan.baseline import Baseline
 from secscan.config import RuleSettings, SecscanConfig
 from secscan.fingerprints import annotate
-from secscan.models import Finding, KnownFinding, Notification, Review, Rule, ToolRun
+from secscan.models import API_TOOL, Finding, KnownFinding, Notification, Review, Rule, ToolRun
 from secscan.suppressions import IgnoreFile, SourceFile, inline_suppression, read_source
 
-API_TOOL = "secscan-api"
 _LISTED = 10
 
 
@@ -165,3 +164,23 @@ def _absent_note(run: ToolRun, baseline: Baseline, absent: Sequence[KnownFinding
     note = Notification("note", f"baseline {baseline.display}: {len(mine)} recorded finding"
                                 f"{'s' if len(mine) != 1 else ''} no longer reported (absent): {listed}")
     return dataclasses.replace(run, notifications=(*run.notifications, note))
+
+
+# --- judging one call of a partial (hook) scan alone ------------------------------------------------------
+
+
+def partial_review(review: Review, runs: Sequence[ToolRun], ignore: IgnoreFile | None, today: date,
+                   scanned: Sequence[str]) -> Review:
+    """The review of a partial scan: nothing about files this call did not see.
+
+    Expired suppressions count only when they matched a finding here; "stale" cannot be judged from a subset;
+    absent baseline entries are kept only for scanned files (there they mean "fixed")."""
+    findings = [f for r in runs for f in r.findings]
+    expired = tuple(
+        f"{ignore.display}:{e.line} ({e.describe()}) expired on {e.expires}"
+        for e in ignore.entries if e.expired(today) and any(e.matches(f) for f in findings)
+    ) if ignore is not None else ()
+    ran = {r.tool for r in runs if r.status.succeeded}
+    seen = set(scanned)
+    absent = tuple(e for e in review.absent if e.tool in ran and (e.tool == API_TOOL or e.path in seen))
+    return dataclasses.replace(review, expired=expired, stale=(), absent=absent)

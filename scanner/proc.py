@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from secscan.errors import ToolMissing
 
@@ -89,6 +90,6 @@ def _kill_group(pid: int, flag: threading.Event) -> None:
         pass
 
 
-def _read(handle: tempfile._TemporaryFileWrapper[bytes] | object) -> str:
-    handle.seek(0)  # type: ignore[attr-defined]
-    return handle.read().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
+def _read(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return handle.read().decode("utf-8", errors="replace")

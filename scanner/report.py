@@ -1,12 +1,10 @@
-"""Human and machine summaries of tool runs (pure: they return text or data, cli.py prints)."""
+"""Human and machine summaries of tool runs (pure and light: they return text or data; the CLI prints)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
-
-from rich.table import Table
 
 from secscan.models import Finding, Review, Severity, ToolRun
 from secscan.policy import Verdict
@@ -19,23 +17,26 @@ def all_findings(runs: Sequence[ToolRun]) -> list[Finding]:
                   key=lambda f: (-f.severity, f.location.path, f.location.start_line, f.tool, f.rule.id))
 
 
-def summary_table(runs: Sequence[ToolRun], verdict: Verdict) -> Table:
+SUMMARY_COLUMNS = ("tool", "status", *(s.label for s in _ORDER), "suppressed", "time")
+
+
+def summary_rows(runs: Sequence[ToolRun]) -> list[tuple[str, ...]]:
     """Per tool: status and counts by severity of findings that are not suppressed, then suppressed ones."""
-    table = Table(title="secscan", caption=verdict_line(verdict), caption_justify="left")
-    for column in ("tool", "status", *(s.label for s in _ORDER), "suppressed", "time"):
-        table.add_column(column, justify="right" if column not in ("tool", "status") else "left")
+    rows = []
     for run in runs:
         counts = Counter(f.severity for f in run.findings if not f.suppressed)
-        status = run.status.value if run.status.succeeded else f"[bold red]{run.status.value}[/]"
         suppressed = sum(1 for f in run.findings if f.suppressed)
-        table.add_row(run.tool, status, *(str(counts.get(s, 0)) for s in _ORDER), str(suppressed),
-                      f"{run.wall_seconds:.1f}s")
-    return table
+        rows.append((run.tool, run.status.value, *(str(counts.get(s, 0)) for s in _ORDER), str(suppressed),
+                     f"{run.wall_seconds:.1f}s"))
+    return rows
 
 
-def verdict_line(verdict: Verdict) -> str:
+def verdict_line(verdict: Verdict, hypothetical: bool = False) -> str:
+    """'FAIL (exit 1): reasons'; for a command that does not exit with the verdict (the demo), 'FAIL (the gate
+    would exit 1): reasons'."""
     word = "PASS" if verdict.passed else "FAIL"
-    return f"{word} (exit {verdict.exit_code}): " + "; ".join(verdict.reasons)
+    code = f"the gate would exit {verdict.exit_code}" if hypothetical else f"exit {verdict.exit_code}"
+    return f"{word} ({code}): " + "; ".join(verdict.reasons)
 
 
 def problems(runs: Sequence[ToolRun]) -> list[str]:
@@ -52,10 +53,15 @@ def state_label(f: Finding) -> str:
     return f.baseline_state or ""
 
 
+def finding_line(f: Finding) -> str:
+    """`path:line: SEVERITY [tool rule] message (state)`: one line, whatever the message holds."""
+    state = state_label(f)
+    return (f"{f.location.path}:{f.location.start_line}: {f.severity.label.upper()} [{f.tool} {f.rule.id}] "
+            f"{' '.join(f.message.split())}" + (f" ({state})" if state else ""))
+
+
 def text_lines(runs: Sequence[ToolRun]) -> str:
-    lines = [f"{f.location.path}:{f.location.start_line}: {f.severity.label.upper()} "
-             f"[{f.tool} {f.rule.id}] {f.message}" + (f" ({state_label(f)})" if state_label(f) else "")
-             for f in all_findings(runs)]
+    lines = [finding_line(f) for f in all_findings(runs)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -25,8 +25,8 @@ INFORMATION_URIS = {
 }
 
 
-def category(tool: str) -> str:
-    """`automationDetails.id`; everything before the last '/' is GitHub's category."""
+def automation_id(tool: str) -> str:
+    """The run's `automationDetails.id` (`secscan/bandit/`); everything before its last '/' is GitHub's category."""
     return f"secscan/{tool.removeprefix('secscan-')}/"
 
 
@@ -37,7 +37,8 @@ def to_sarif(runs: Sequence[ToolRun], root: Path | None = None, review: Review |
     summary = _log_properties(review, verdict)
     if summary:
         log.properties = {"secscan": summary}
-    return json.loads(to_json(log))
+    doc: dict[str, Any] = json.loads(to_json(log))
+    return doc
 
 
 def _log_properties(review: Review | None, verdict: Any) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def _run(run: ToolRun, root: Path | None) -> om.Run:
     sarif_run = om.Run(
         tool=om.Tool(driver=driver),
         results=[_result(f, index[f.rule.id]) for f in run.findings],
-        automation_details=om.RunAutomationDetails(id=category(run.tool)),
+        automation_details=om.RunAutomationDetails(id=automation_id(run.tool)),
         invocations=[_invocation(run)],
     )
     if root is not None:

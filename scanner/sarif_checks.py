@@ -48,6 +48,11 @@ MAX_GZIP_BYTES = 10_000_000
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (hostile SARIF may put anything anywhere)."""
+    return value if isinstance(value, dict) else {}
+
+
 def gzip_sarif(doc: dict[str, Any]) -> bytes:
     """The upload's payload before base64: compact JSON, gzip-compressed (mtime 0, so it is reproducible)."""
     text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
@@ -166,7 +171,7 @@ def _run_problems(index: int, run: dict[str, Any]) -> list[str]:
 
 def _rules(run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """(where, rule) for the driver's rules and every extension's rules."""
-    tool = run.get("tool") if isinstance(run.get("tool"), dict) else {}
+    tool = _dict(run.get("tool"))
     components = [("tool.driver", tool.get("driver"))]
     extensions = tool.get("extensions")
     if isinstance(extensions, list):
@@ -179,7 +184,7 @@ def _rules(run: dict[str, Any]) -> Iterator[tuple[str, Any]]:
 
 def _rule_problems(label: str, run: dict[str, Any]) -> list[str]:
     problems = []
-    tool = run.get("tool") if isinstance(run.get("tool"), dict) else {}
+    tool = _dict(run.get("tool"))
     extensions = tool.get("extensions")
     if isinstance(extensions, list) and len(extensions) > MAX_EXTENSIONS_PER_RUN:
         problems.append(f"{label}: {len(extensions)} tool extensions; GitHub accepts at most {MAX_EXTENSIONS_PER_RUN}")
@@ -240,8 +245,8 @@ def _location_problems(locations: Any) -> list[str]:
     problems = []
     if len(locations) > MAX_LOCATIONS_PER_RESULT:
         problems.append(f"{len(locations):,} locations; GitHub rejects more than {MAX_LOCATIONS_PER_RESULT:,}")
-    first = locations[0] if isinstance(locations[0], dict) else {}
-    physical = first.get("physicalLocation") if isinstance(first.get("physicalLocation"), dict) else {}
+    first = _dict(locations[0])
+    physical = _dict(first.get("physicalLocation"))
     artifact = physical.get("artifactLocation")
     uri = artifact.get("uri") if isinstance(artifact, dict) else None
     uri_problem = _uri_problem(uri)

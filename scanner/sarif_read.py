@@ -11,7 +11,16 @@ from urllib.parse import unquote, urlsplit
 from secscan.errors import UsageError
 from secscan.fingerprints import FINGERPRINT_KEY
 from secscan.models import (
-    BASELINE_STATES, Finding, Location, Notification, Rule, Severity, Status, Suppression, ToolRun, severity_for_score,
+    BASELINE_STATES,
+    Finding,
+    Location,
+    Notification,
+    Rule,
+    Severity,
+    Status,
+    Suppression,
+    ToolRun,
+    severity_for_score,
 )
 
 MAX_SARIF_BYTES = 200_000_000
@@ -78,8 +87,9 @@ def _text(message: Any) -> str:
 
 
 def _score(properties: Any) -> float | None:
+    raw = properties.get("security-severity") if isinstance(properties, dict) else None
     try:
-        value = float((properties or {}).get("security-severity"))
+        value = float(raw)  # type: ignore[arg-type]  # anything else fails and is handled below
     except (TypeError, ValueError):
         return None
     return value if 0.0 < value <= 10.0 else None

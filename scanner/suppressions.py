@@ -162,7 +162,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed here", problem_mark=event.start_mark)
         return super().compose_node(parent, index)
 
@@ -264,8 +264,8 @@ class SourceFile:
                     tree = ast.parse("\n".join(self.lines))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
-            self._spans = [(n.lineno, n.end_lineno) for n in ast.walk(tree) if hasattr(n, "end_lineno")
-                           and n.end_lineno is not None] if tree else []
+            self._spans = [(n.lineno, n.end_lineno) for n in ast.walk(tree)
+                           if isinstance(n, (ast.stmt, ast.expr)) and n.end_lineno is not None] if tree else []
         return max((s for s, e in self._spans if e == end and s <= line), default=line)
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from secscan.errors import UsageError
+from secscan import proc
+from secscan.depfiles import is_dep_file
+from secscan.errors import ToolMissing, UsageError
 
 # One documented set, applied to every tool alike (semgrep's own defaults are switched off).
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -49,17 +51,20 @@ class Targets:
         return tuple(f for f in self.files if f.suffix.lower() not in BINARY_SUFFIXES)
 
 
+def git(directory: Path, *args: str, timeout: float = 30) -> str | None:
+    """stdout of `git -C directory ARGS` (through proc.run), or None when git is missing, fails or hangs."""
+    try:
+        out = proc.run(["git", "-C", str(directory), *args], timeout=timeout)
+    except ToolMissing:
+        return None
+    return out.stdout if out.returncode == 0 and not out.timed_out else None
+
+
 def find_root(start: Path) -> Path:
     """The git work tree containing `start`, else `start` itself (a directory)."""
     base = start if start.is_dir() else start.parent
-    try:
-        out = subprocess.run(  # noqa: S603,S607 - fixed argv
-            ["git", "-C", str(base), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=10, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return base.resolve()
-    return Path(out.stdout.strip()).resolve() if out.returncode == 0 and out.stdout.strip() else base.resolve()
+    top = (git(base, "rev-parse", "--show-toplevel", timeout=10) or "").strip()
+    return Path(top).resolve() if top else base.resolve()
 
 
 def is_excluded(rel_parts: Sequence[str], patterns: Iterable[str]) -> bool:
@@ -115,3 +120,44 @@ def _parts(path: Path, root: Path) -> tuple[str, ...]:
         return path.relative_to(root).parts
     except ValueError:
         return path.parts
+
+
+# --- hook mode: exactly the files pre-commit passes ---------------------------------------------------------
+
+
+def given_files(files: Sequence[Path], root: Path, excludes: Sequence[str], paths: Sequence[str]) -> Targets:
+    """The given files minus secscan's default excludes, the config's `exclude` globs, files outside the
+    config's `paths` (when set) and symlinks, exactly as a full scan would have skipped them."""
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise UsageError(f"path does not exist: {', '.join(missing)}")
+    chosen = [f for f in files if not f.is_symlink() and _in_paths(f, paths)]
+    if not chosen:
+        return Targets(root=root, files=(), excludes=())
+    return collect(chosen, excludes, root=root)
+
+
+def _in_paths(path: Path, paths: Sequence[str]) -> bool:
+    resolved = path.resolve()
+    return not paths or any(resolved == Path(p).resolve() or resolved.is_relative_to(Path(p).resolve())
+                            for p in paths)
+
+
+def dependency_targets(files: Sequence[Path], root: Path, excludes: Sequence[str], paths: Sequence[str]) -> Targets:
+    """Dependency files: the given ones, else every one git tracks (the index pre-commit is about to commit),
+    else (not a git repository) every one under the config's paths or the root."""
+    if files:
+        targets = given_files(files, root, excludes, paths)
+    elif (tracked := git_files(root)) is not None:
+        targets = given_files([root / name for name in tracked if is_dep_file(Path(name))], root, excludes, paths)
+    else:
+        targets = collect([Path(p) for p in paths] or [root], excludes, root=root)
+    return dataclasses.replace(targets, files=tuple(f for f in targets.files if is_dep_file(f)))
+
+
+def git_files(root: Path) -> list[str] | None:
+    """Files in git's index under `root` that exist in the work tree (None outside a git repository)."""
+    out = git(root, "ls-files", "-z", "--cached")
+    if out is None:
+        return None
+    return [n for n in out.split("\0") if n and (root / n).is_file()]

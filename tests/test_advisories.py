@@ -225,6 +225,7 @@ def run_pip_audit(requirements: Path, url: str, cache: Path) -> tuple[int, dict[
 
 
 @pytest.mark.skipif(not (Path(sys.executable).parent / "pip-audit").exists(), reason="pip-audit not installed")
+@pytest.mark.slow
 def test_pip_audit_end_to_end_against_local_osv(tmp_path: Path) -> None:
     vulnerable = write(tmp_path / "vuln.txt", "".join(f"{n}=={v}\n" for n, v in VULNERABLE_PINS.items()))
     fixed = write(tmp_path / "fixed.txt", "".join(f"{n}=={v}\n" for n, v in FIXED_PINS.items()))

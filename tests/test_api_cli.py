@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from secscan.cli import cli
+from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_USAGE
 from secscan_demo.serve import serve
 from secscan_demo.tenant_api.app import create_app, issue_token
 from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
-from secscan.cli import cli
-from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_USAGE
-
 from tests.conftest import REPO, validate_sarif
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 SPEC = REPO / "fixtures" / "vuln_apps" / "tenant_api" / "openapi.json"
 USERS = ("alice", "bob", "admin", "carol")

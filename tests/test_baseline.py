@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from secscan.cli import cli
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE
-
 from tests.conftest import validate_sarif
 
 APP = '''import subprocess

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from secscan_demo.serve import serve
-from secscan_demo.tenant_api.app import create_app, issue_token
 from secscan.cli import cli
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE
-
+from secscan_demo.serve import serve
+from secscan_demo.tenant_api.app import create_app, issue_token
 from tests.conftest import REPO, SCHEMA, validate_sarif
 
 VULNERABLE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -238,8 +237,8 @@ def test_merge_foreign_runs_without_categories(repo: Path, tmp_path: Path):
 def test_api_needs_a_spec_and_tokens_from_the_command_line_or_the_config(repo: Path):
     result = _invoke("api", "--config", str(repo / "secscan.toml"))
     assert result.exit_code == EXIT_USAGE
-    assert _errors(result.output) == ["secscan: error: --openapi and --tokens required (or set api.openapi / "
-                                      "api.tokens in the config)"]
+    assert _errors(result.output) == ["secscan: error: the API scan needs --openapi and --tokens (or set "
+                                      "api.openapi / api.tokens in the config)"]
     (repo / "secscan.toml").write_text("[api]\nopenapi = 'openapi.json'\ntokens = 'missing.yaml'\n")
     result = _invoke("api", "--config", str(repo / "secscan.toml"), "--base-url", "http://127.0.0.1:9")
     assert result.exit_code == EXIT_USAGE and len(_errors(result.output)) == 1

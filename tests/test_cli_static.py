@@ -14,8 +14,9 @@ from click.testing import CliRunner
 
 from secscan.cli import cli
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE
-
 from tests.conftest import ADVISORIES, validate_sarif
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 VULNERABLE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
 

@@ -14,7 +14,6 @@ from secscan import config as config_mod
 from secscan.cli import cli
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED, EXIT_SCAN_ERROR, EXIT_USAGE, ConfigError
 from secscan.models import Severity
-
 from tests.conftest import validate_sarif
 
 VULNERABLE = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -105,7 +104,6 @@ BAD = [
     ("[tool_options.bandit]\nextra_args = '--skip B101'\n", "tool_options.bandit.extra_args: Input should be a valid list"),
     ("[rules.B602]\nseverity = 'urgent'\n", "rules.B602.severity: unknown severity 'urgent'"),
     ("[rules.B602]\ndisabled = true\n", "rules.B602.disabled: unknown key"),
-    ("[api]\nprobes = ['bola', 'xss']\n", "api.probes: unknown probe xss"),
     ("[api]\nmax_requests = 0\n", "api.max_requests: Input should be greater than or equal to 1"),
     ("paths = 'src'\n", "paths: Input should be a valid list"),
 ]
@@ -180,13 +178,26 @@ def test_config_paths_are_used_when_no_path_is_given(repo: Path):
         "other/x.py"}
 
 
-def test_tool_options_keep_native_reporting_args_first():
-    cfg = config_mod.SecscanConfig.model_validate(
-        {"tool_options": {"bandit": {"extra_args": ["-l"], "timeout": 5.0}}, "timeout": 30.0})
-    options = config_mod.tool_options(cfg, native_args={"bandit": ("--ignore-nosec",), "semgrep": ("--disable-nosem",)})
-    assert options.extra_args == {"bandit": ("--ignore-nosec", "-l"), "semgrep": ("--disable-nosem",)}
-    assert options.timeout_for("bandit") == 5.0 and options.timeout_for("semgrep") == 30.0
-    assert config_mod.tool_options(cfg, per_tool_timeouts=False).timeout_for("bandit") == 30.0
+def test_unknown_probe_names_in_the_config_are_refused_before_any_request(repo: Path):
+    from secscan import pipeline
+
+    path = repo / "secscan.toml"
+    path.write_text("[api]\nopenapi = 'openapi.json'\ntokens = 'tenants.yaml'\nprobes = ['bola', 'xss']\n")
+    with pytest.raises(ConfigError) as info:
+        pipeline.prepare(pipeline.ScanRequest(start=repo, static=False, api=True))
+    assert str(info.value).startswith(f"api.probes ({path}): unknown probe xss (choose from ")
+
+
+def test_tool_options_keep_native_reporting_args_first(tmp_path: Path):
+    from secscan import pipeline
+
+    (tmp_path / "secscan.toml").write_text('timeout = 30.0\n[tool_options.bandit]\nextra_args = ["-l"]\ntimeout = 5.0\n')
+    plan = pipeline.prepare(pipeline.ScanRequest(start=tmp_path))
+    bandit, semgrep = pipeline.tool_context(plan, "bandit"), pipeline.tool_context(plan, "semgrep")
+    assert (bandit.extra_args, semgrep.extra_args) == (("--ignore-nosec", "-l"), ("--disable-nosem",))
+    assert (bandit.timeout, semgrep.timeout) == (5.0, 30.0)
+    everywhere = pipeline.prepare(pipeline.ScanRequest(start=tmp_path, timeout_for_all=True))
+    assert pipeline.tool_context(everywhere, "bandit").timeout == 30.0
 
 
 def test_the_readme_examples_are_valid(tmp_path: Path):

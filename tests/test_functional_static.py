@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from secscan.cli import cli
 from secscan.errors import EXIT_OK, EXIT_POLICY_FAILED
-
 from tests.conftest import ADVISORIES, REPO, validate_sarif
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 VULN = REPO / "fixtures" / "vuln_apps" / "static_vuln"
 FIXED = REPO / "fixtures" / "vuln_apps" / "static_fixed"

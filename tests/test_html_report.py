@@ -12,16 +12,24 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from secscan_demo.serve import serve
-from secscan_demo.tenant_api.app import create_app, issue_token
 from secscan import html_report
 from secscan.cli import cli
 from secscan.errors import EXIT_POLICY_FAILED
 from secscan.models import (
-    Finding, KnownFinding, Location, Notification, Review, Rule, Severity, Status, Suppression, ToolRun,
+    Finding,
+    KnownFinding,
+    Location,
+    Notification,
+    Review,
+    Rule,
+    Severity,
+    Status,
+    Suppression,
+    ToolRun,
 )
 from secscan.policy import Policy, decide
-
+from secscan_demo.serve import serve
+from secscan_demo.tenant_api.app import create_app, issue_token
 from tests.conftest import REPO, validate_sarif
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -7,11 +7,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-from secscan.tools.semgrep import rules_dir
+import pytest
 
+from secscan.tools.semgrep import rules_dir
 from tests.conftest import REPO
 
 
+@pytest.mark.slow
 def test_wheel_contains_every_rule_yaml(tmp_path: Path):
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                             "-w", str(tmp_path), str(REPO)], capture_output=True, text=True, timeout=300)
@@ -21,6 +23,20 @@ def test_wheel_contains_every_rule_yaml(tmp_path: Path):
     expected = {f"secscan_rules/{p.name}" for p in (REPO / "rules").glob("*.yaml")}
     assert len(expected) >= 30 and expected <= names
     assert "secscan_probes/probes/auth/data/jwt-secrets.txt" in names
+
+
+def test_every_package_directory_is_in_the_wheel_list():
+    """A new probe subpackage (or any package) must be named in pyproject.toml, or the wheel silently lacks it."""
+    import tomllib
+
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    mapping = data["package-dir"]
+    found = set()
+    for name, directory in mapping.items():
+        base = REPO / directory
+        found |= {".".join([name, *init.parent.relative_to(base).parts]) for init in base.rglob("__init__.py")
+                  if not {"__pycache__", "static_vuln", "static_fixed"} & set(init.parts)}
+    assert found == set(data["packages"])
 
 
 def test_rules_dir_resolves_to_the_installed_pack():

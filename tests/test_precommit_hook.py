@@ -16,10 +16,19 @@ import pytest
 import yaml
 
 from secscan import baseline as baseline_mod
-from secscan.hook import HookRequest, HookResult, hook_lines, new_findings, run_hook, write_partial_sarif
+from secscan import pipeline
+from secscan.cli_hook import hook_lines, hook_request, new_findings, write_partial_sarif
 from secscan.sarif_checks import github_problems
-
 from tests.conftest import ADVISORIES, REPO, validate_sarif
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
+
+HookResult = pipeline.ScanResult
+
+
+def run_hook(files: tuple[Path, ...], cwd: Path) -> pipeline.ScanResult:
+    return pipeline.run(hook_request("static", files, None, {}, cwd=cwd))
+
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 BIN = Path(sys.executable).parent
@@ -198,7 +207,7 @@ def split_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ds_baseline = subprocess.run([str(BIN / "detect-secrets"), "scan", "c.py"], cwd=repo, capture_output=True,
                                  text=True, check=True)
     (repo / ".secrets.baseline").write_text(ds_baseline.stdout)
-    first = run_hook(HookRequest(files=(repo / "b.py",)), cwd=repo)
+    first = run_hook((repo / "b.py",), cwd=repo)
     accepted = [f for r in first.runs for f in r.findings]
     assert any(f.tool == "bandit" and f.rule.id == "B602" for f in accepted), hook_lines(first)
     entries = baseline_mod.build(accepted, date(2025, 1, 1))
@@ -207,7 +216,7 @@ def split_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _call(repo: Path, names: list[str]) -> HookResult:
-    return run_hook(HookRequest(files=tuple(repo / n for n in names)), cwd=repo)
+    return run_hook(tuple(repo / n for n in names), cwd=repo)
 
 
 def _finding_lines(result: HookResult) -> list[str]:
@@ -325,6 +334,6 @@ def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_hook_path_does_not_import_the_heavy_modules() -> None:
     heavy = ("sarif_om", "schemathesis", "httpx", "rich", "secscan_probes")
-    code = f"import sys, secscan.cli_hook, secscan.hook; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    code = f"import sys, secscan.cli_hook, secscan.pipeline; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

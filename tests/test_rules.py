@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_DIR = REPO / "rules"

@@ -7,7 +7,6 @@ from pathlib import Path
 from secscan.fingerprints import annotate
 from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
 from secscan.sarif import to_sarif
-
 from tests.conftest import validate_sarif
 
 RULE = Rule(id="sql-fstring", title="SQL from an f-string", description="desc", severity=Severity.HIGH,

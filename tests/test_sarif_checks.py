@@ -15,9 +15,15 @@ from secscan import sarif_checks
 from secscan.fingerprints import annotate
 from secscan.models import Finding, Location, Rule, Severity, Status, ToolRun
 from secscan.sarif import to_sarif
-from secscan.sarif_checks import (MAX_RESULTS_PER_RUN, MAX_RUNS, category, github_problems, gzip_sarif,
-                                  prepare_for_upload, upload_warnings)
-
+from secscan.sarif_checks import (
+    MAX_RESULTS_PER_RUN,
+    MAX_RUNS,
+    category,
+    github_problems,
+    gzip_sarif,
+    prepare_for_upload,
+    upload_warnings,
+)
 from tests.conftest import validate_sarif
 
 

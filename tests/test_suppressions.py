@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from secscan.config import SecscanConfig
 from secscan.errors import ConfigError
 from secscan.fingerprints import annotate
 from secscan.models import Finding, Location, Rule, Severity, Status, ToolRun
@@ -17,8 +18,7 @@ from secscan.runner import run_tools
 from secscan.sarif import to_sarif
 from secscan.suppressions import NATIVE_REPORTING_ARGS, glob_match, parse_ignore_text
 from secscan.targets import collect
-from secscan.tools import ToolOptions
-
+from secscan.tools import ToolContext
 from tests.conftest import validate_sarif
 
 TODAY = date(2026, 6, 1)
@@ -260,8 +260,9 @@ def _native_vs_secscan(tmp_path: Path, tool: str, source: str) -> tuple[set, set
     _write(root, "cases.py", source)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     targets = collect([root])
-    (native,) = run_tools([tool], targets, ToolOptions())
-    (reporting,) = run_tools([tool], targets, ToolOptions(extra_args=NATIVE_REPORTING_ARGS))
+    config = SecscanConfig()
+    (native,) = run_tools([tool], {tool: ToolContext(targets, config)})
+    (reporting,) = run_tools([tool], {tool: ToolContext(targets, config, extra_args=NATIVE_REPORTING_ARGS[tool])})
     assert native.status is Status.OK and reporting.status is Status.OK, (native.notifications, reporting.notifications)
     (done,) = finalize([reporting], targets.root, today=TODAY).runs
     key = lambda f: (f.rule.id, f.location.start_line)  # noqa: E731
@@ -270,6 +271,7 @@ def _native_vs_secscan(tmp_path: Path, tool: str, source: str) -> tuple[set, set
     return {key(f) for f in native.findings}, kept, hidden
 
 
+@pytest.mark.slow
 def test_bandit_nosec_is_recognised_exactly_as_bandit_does(tmp_path: Path):
     native, kept, hidden = _native_vs_secscan(tmp_path, "bandit", BANDIT_CASES)
     assert kept == native
@@ -279,6 +281,7 @@ def test_bandit_nosec_is_recognised_exactly_as_bandit_does(tmp_path: Path):
     assert {("B602", 13), ("B602", 21), ("B602", 41), ("B602", 49)} <= native
 
 
+@pytest.mark.slow
 def test_semgrep_nosemgrep_is_recognised_exactly_as_semgrep_does(tmp_path: Path):
     native, kept, hidden = _native_vs_secscan(tmp_path, "semgrep", SEMGREP_CASES)
     assert kept == native

@@ -23,10 +23,16 @@ from secscan_demo.serve import serve
 from secscan_demo.tenant_api.app import create_app, factory, flaws_of, issue_token, reset_state
 from secscan_demo.tenant_api.dump_specs import SPECS, render_spec
 from secscan_demo.tenant_api.flaws import (
-    ALL_FLAWS, DECOY_OPERATIONS, EVERY_SECURED_OPERATION, FLAW_OPERATIONS, parse_flaws,
+    ALL_FLAWS,
+    DECOY_OPERATIONS,
+    EVERY_SECURED_OPERATION,
+    FLAW_OPERATIONS,
+    parse_flaws,
 )
 from secscan_demo.tenant_api.store import SEED_PASSWORDS
 from secscan_demo.tenant_api.tokens import fetch_tokens
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 APP_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "vuln_apps" / "tenant_api"
 # A third app with every other flaw on shows that the flaws switch independently.

@@ -24,7 +24,6 @@ from secscan.fingerprints import annotate
 from secscan.github_upload import GitHubClient, encode_sarif, parse_target, wait_for_processing
 from secscan.models import Finding, Location, Rule, Severity, Status, ToolRun
 from secscan.sarif import to_sarif
-
 from tests.conftest import REPO, validate_sarif
 from tests.fake_github import FakeGitHub
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from secscan.models import Severity
 from secscan_probes.engine.evidence import EvidenceStep
 from secscan_probes.engine.http import ApiClient, Exchange
 from secscan_probes.engine.resources import Resource, Resources
 from secscan_probes.engine.spec import ApiSpec, Operation
 from secscan_probes.engine.tenants import Tenant, Tenants
-from secscan.models import Severity
 
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 T = TypeVar("T")
@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class ProbeRule:
-    """Static metadata of one probe rule id (severity and CWE never vary per finding)."""
+    """Static metadata of one probe rule id; `finding(...)` is the only way a probe builds a finding."""
 
     rule_id: str
     title: str
@@ -30,27 +30,37 @@ class ProbeRule:
     cwe: int
     description: str
 
+    def finding(self, *, op: Operation, url: str, message: str, evidence: Sequence[EvidenceStep] = (),
+                tenants: Sequence[Tenant] = (), parameter: str | None = None, severity: Severity | None = None,
+                confirmed: bool = True) -> ApiFinding:
+        """One finding of this rule on `op`. `tenants` are the actors in their roles' order (owner, attacker) or
+        (actor,); only their names and roles are kept. The engine fills in the OWASP category of the probe."""
+        return ApiFinding(rule=self, severity=severity or self.severity, method=op.method, path=op.path, url=url,
+                          tenants=tuple(t.name for t in tenants), roles=tuple(t.role for t in tenants),
+                          confirmed=confirmed, message=message, evidence=tuple(evidence), parameter=parameter)
+
 
 @dataclass(frozen=True, slots=True)
 class ApiFinding:
     """One confirmed (or, at most low severity, suspected) problem on one operation."""
 
-    rule_id: str
-    title: str
-    owasp: str  # e.g. "API1:2023"
+    rule: ProbeRule
     severity: Severity
-    cwe: int
     method: str
     path: str  # the path template, e.g. /books/{book_id}
     url: str  # the concrete URL attacked, without credentials
     tenants: tuple[str, ...]  # names only: (owner, attacker) or (actor,)
+    roles: tuple[str, ...]  # tenant roles in the order of `tenants`; part of the fingerprint
     confirmed: bool
     message: str
     evidence: tuple[EvidenceStep, ...] = ()
     parameter: str | None = None
-    roles: tuple[str, ...] = ()  # tenant roles in the order of `tenants`; part of the fingerprint
-    description: str = ""
+    owasp: str = ""  # e.g. "API1:2023": set by the engine from the registered probe
     inconclusive: bool = False  # set by the engine when a tenant's credentials stopped working
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.rule_id
 
     @property
     def variant(self) -> str:

@@ -15,11 +15,11 @@ from urllib.parse import urljoin
 
 import httpx
 
+from secscan.redact import scrub_values
 from secscan_probes.engine.evidence import EvidenceStep, curl_command, with_query
 from secscan_probes.engine.health import TenantHealth
 from secscan_probes.engine.scope import Scope, absolute
 from secscan_probes.engine.tenants import Tenant, Tenants
-from secscan.redact import scrub_values
 
 log = logging.getLogger("secscan.api")
 _NO_BODY = object()

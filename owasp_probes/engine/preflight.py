@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from secscan.errors import TargetUnreachable, UsageError
 from secscan_probes.engine.context import gather
 from secscan_probes.engine.http import ApiClient, Exchange
 from secscan_probes.engine.schema import canonical
 from secscan_probes.engine.spec import ApiSpec, Operation
 from secscan_probes.engine.tenants import Tenants
-from secscan.errors import TargetUnreachable, UsageError
 
 IDENTITY_NAMES = ("me", "whoami", "self", "myself", "current", "profile", "account", "session")
 

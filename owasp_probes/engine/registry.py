@@ -79,7 +79,8 @@ def probe(name: str, *, owasp: str, title: str = "", min_tenants: int = 1, runs_
 
 def _class_runner(cls: type) -> ProbeFunc:
     async def run(ctx: ProbeContext) -> Sequence[ApiFinding]:
-        return await cls().run(ctx)
+        found: Sequence[ApiFinding] = await cls().run(ctx)
+        return found
 
     run.__qualname__ = cls.__qualname__
     return run

@@ -3,62 +3,58 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
+from secscan import __version__
+from secscan.config import ApiSettings
+from secscan.errors import UsageError
+from secscan.models import API_TOOL, Notification, Status, ToolRun
+from secscan.targets import find_root
 from secscan_probes.engine.context import ApiFinding, ProbeContext, ScanOptions
 from secscan_probes.engine.discovery import collection_of, discover_resources
 from secscan_probes.engine.http import ApiClient, BudgetExhausted, ClientLimits, OutOfScope
 from secscan_probes.engine.preflight import preflight
-from secscan.cli_progress import RunProgress
 from secscan_probes.engine.registry import ProbeInfo, discover
 from secscan_probes.engine.resources import Resources
 from secscan_probes.engine.spec import ApiSpec, load_spec
 from secscan_probes.engine.tenants import Tenants, load_tenants
-from secscan_probes.engine.to_findings import TOOL, mark_inconclusive, to_finding
-from secscan import __version__
-from secscan.errors import UsageError
-from secscan.models import Notification, Status, ToolRun
-from secscan.targets import find_root
+from secscan_probes.engine.to_findings import mark_inconclusive, to_finding
 
 
-@dataclass(frozen=True, slots=True)
-class ApiScanSettings:
-    openapi: str  # a file path or an http(s) URL
-    tokens: Path
-    base_url: str | None = None
-    probes: tuple[str, ...] = ()  # empty: every registered probe
-    max_requests: int = 2000
-    rate: float | None = None
-    timeout: float = 10.0
-    allow_destructive: bool = False
-    concurrency: int = 8
-    burst: int = 50  # rate-limit probe: requests per burst
-    burst_window: float = 10.0  # ... that must fit in this many seconds
-    quiet: bool = False
-    root: Path | None = None  # findings are relative to it; default: the git root of the spec file
+class Progress(Protocol):
+    """Where the engine reports its stage and request count (the CLI draws a progress bar from it)."""
+
+    def stage(self, text: str) -> None: ...
+
+    def tick(self, count: int) -> None: ...
+
+    def close(self) -> None: ...
 
 
-def select_probes(names: tuple[str, ...]) -> list[ProbeInfo]:
+class NoProgress:
+    def stage(self, text: str) -> None:
+        pass
+
+    def tick(self, count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def select_probes(names: list[str] | tuple[str, ...] | None) -> list[ProbeInfo]:
     registry = discover()
-    unknown = [n for n in names if n not in registry]
+    unknown = [n for n in names or () if n not in registry]
     if unknown:
         raise UsageError(f"unknown probe {', '.join(unknown)}; choose from {', '.join(registry.names())}")
-    chosen = [registry.get(n) for n in (names or tuple(registry.names()))]
+    chosen = [registry.get(n) for n in (names or registry.names())]
     return sorted(chosen, key=lambda info: info.runs_last)  # stable: --probes order otherwise
-
-
-def scan_root(openapi: str, root: Path | None = None) -> Path:
-    """Findings are relative to this: `root`, else the git work tree of the spec file (cwd for URL specs)."""
-    if root is not None:
-        return root.resolve()
-    if urlsplit(openapi).scheme in ("http", "https"):
-        return Path.cwd().resolve()
-    return find_root(Path(openapi).resolve())
 
 
 def spec_location(spec: ApiSpec, root: Path) -> str:
@@ -71,20 +67,27 @@ def spec_location(spec: ApiSpec, root: Path) -> str:
         return Path(os.path.relpath(spec.file.resolve(), root)).as_posix()
 
 
-def run_api_scan(settings: ApiScanSettings) -> ToolRun:
-    """The whole `secscan api` run; expected failures raise SecscanError (UsageError, TargetUnreachable)."""
+def run_api_scan(settings: ApiSettings, *, root: Path | None = None, progress: Progress | None = None) -> ToolRun:
+    """The whole API run; expected failures raise SecscanError (UsageError, TargetUnreachable).
+
+    Findings are located in the spec file relative to `root` (default: the spec's git work tree; the current
+    directory for a URL spec)."""
+    if not settings.openapi or not settings.tokens:
+        raise UsageError("the API scan needs an OpenAPI spec and a tenants file")
     started = time.monotonic()
     probes = select_probes(settings.probes)
-    tenants = load_tenants(settings.tokens)
+    tenants = load_tenants(Path(settings.tokens))
     spec = load_spec(settings.openapi, settings.base_url, settings.timeout)
-    progress = RunProgress(not settings.quiet, settings.max_requests)
+    progress = progress or NoProgress()
     try:
         findings, notes, status = asyncio.run(_scan(settings, spec, tenants, probes, progress))
     finally:
         progress.close()
-    spec_path = spec_location(spec, scan_root(settings.openapi, settings.root))
+    if root is None:
+        root = Path.cwd() if spec.file is None else find_root(spec.file.resolve())
+    spec_path = spec_location(spec, root.resolve())
     return ToolRun(
-        tool=TOOL, status=status, findings=tuple(to_finding(f, spec, spec_path) for f in findings),
+        tool=API_TOOL, status=status, findings=tuple(to_finding(f, spec, spec_path) for f in findings),
         notifications=tuple(notes), version=__version__,
         command=("secscan", "api", "--openapi", settings.openapi, "--probes", ",".join(p.name for p in probes)),
         wall_seconds=time.monotonic() - started,
@@ -92,8 +95,8 @@ def run_api_scan(settings: ApiScanSettings) -> ToolRun:
     )
 
 
-async def _scan(settings: ApiScanSettings, spec: ApiSpec, tenants: Tenants, probes: list[ProbeInfo],
-                progress: RunProgress) -> tuple[list[ApiFinding], list[Notification], Status]:
+async def _scan(settings: ApiSettings, spec: ApiSpec, tenants: Tenants, probes: list[ProbeInfo],
+                progress: Progress) -> tuple[list[ApiFinding], list[Notification], Status]:
     limits = ClientLimits(settings.max_requests, settings.concurrency, settings.rate, settings.timeout)
     async with ApiClient(spec.base_url, tenants, limits, on_request=progress.tick) as client:
         try:
@@ -121,7 +124,7 @@ async def _scan(settings: ApiScanSettings, spec: ApiSpec, tenants: Tenants, prob
 
 
 async def _run_probes(ctx: ProbeContext, probes: list[ProbeInfo],
-                      progress: RunProgress) -> tuple[list[ApiFinding], Status]:
+                      progress: Progress) -> tuple[list[ApiFinding], Status]:
     findings: list[ApiFinding] = []
     status = Status.OK
     try:
@@ -142,7 +145,8 @@ async def _run_probes(ctx: ProbeContext, probes: list[ProbeInfo],
 async def _one_probe(ctx: ProbeContext, info: ProbeInfo) -> tuple[list[ApiFinding], bool]:
     """Run one probe; a crash is an error notification (the run is incomplete) and the next probe runs."""
     try:
-        return list(await info.run(ctx)), True
+        found = await info.run(ctx)
+        return [dataclasses.replace(f, owasp=info.owasp) for f in found], True
     except (BudgetExhausted, asyncio.CancelledError):
         raise
     except OutOfScope:

@@ -15,6 +15,7 @@ import httpx
 import schemathesis
 from schemathesis.core.errors import LoaderError
 
+from secscan.errors import TargetUnreachable, UsageError
 from secscan_probes.engine.schema import properties, required, resolve
 from secscan_probes.engine.scope import Scope
 from secscan_probes.engine.spec_parts import (
@@ -28,7 +29,6 @@ from secscan_probes.engine.spec_parts import (
     responses_of,
     security_of,
 )
-from secscan.errors import TargetUnreachable, UsageError
 
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 

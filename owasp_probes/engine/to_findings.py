@@ -5,18 +5,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
+from secscan.models import API_TOOL, Finding, Location, Rule, Severity
 from secscan_probes.engine.context import ApiFinding
 from secscan_probes.engine.spec import ApiSpec
-from secscan.models import Finding, Location, Rule, Severity
 
-TOOL = "secscan-api"
 HELP_URI = "https://owasp.org/API-Security/editions/2023/en/0x11-t10/"
 
 
 def rule_for(item: ApiFinding) -> Rule:
-    return Rule(id=item.rule_id, title=item.title, description=item.description or item.title,
-                severity=item.severity, help_uri=HELP_URI, precision="high", cwe=(item.cwe,),
-                owasp=(f"{item.owasp}",))
+    rule = item.rule
+    return Rule(id=rule.rule_id, title=rule.title, description=rule.description or rule.title,
+                severity=item.severity, help_uri=HELP_URI, precision="high", cwe=(rule.cwe,),
+                owasp=(item.owasp,) if item.owasp else ())
 
 
 def mark_inconclusive(items: list[ApiFinding], broken: Collection[str]) -> list[ApiFinding]:
@@ -39,7 +39,7 @@ def to_finding(item: ApiFinding, spec: ApiSpec, spec_path: str) -> Finding:
     if item.inconclusive:
         properties["inconclusive"] = True
     return Finding(
-        tool=TOOL, rule=rule_for(item), message=item.message,
+        tool=API_TOOL, rule=rule_for(item), message=item.message,
         location=Location(spec_path, op.line if op else 1), severity=item.severity,
         context=f"{item.method}|{item.path}|{item.rule_id}|{item.variant}",
         logical_location=f"{item.method} {item.path}", properties=properties,

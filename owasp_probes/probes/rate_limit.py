@@ -11,16 +11,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
+from secscan.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, steps
 from secscan_probes.engine.discovery import ENVELOPES, own_values
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.schema import properties, type_of
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
-from secscan.models import Severity
 
-OWASP = "API4:2023"
 MIN_BURST = 20  # fewer than this (small remaining budget) proves nothing: skipped with a note
 HUGE_PAGE = 100_000
 UNDECLARED_MAX = 100  # without a declared maximum, more items than this counts as unbounded
@@ -32,14 +31,16 @@ LOCKOUT = re.compile(r"locked|lockout|too many|try again later|temporarily (?:bl
                      re.IGNORECASE)
 USELESS = {405, 415, 422}  # the request never reached the flow being protected
 
-NO_LIMIT = ("no-rate-limit", "No rate limiting on an authentication flow", 307, Severity.MEDIUM,
-            ("A burst of requests to a login, token, password-reset or OTP operation was answered without any "
-            "throttling (no 429/503, no Retry-After or RateLimit headers, no lockout), which allows credential "
-            "stuffing and code brute force. Limit attempts per client and per account (OWASP API4:2023, CWE-307)."))
-UNBOUNDED = ("unbounded-page-size", "Unbounded page size", 770, Severity.MEDIUM,
-             ("A list operation returned more items than its documented maximum page size when asked for a huge "
-             "page, so one request can make the server read and serialise the whole collection. Enforce the "
-             "maximum server-side (OWASP API4:2023, CWE-770)."))
+NO_LIMIT = ProbeRule(
+    "no-rate-limit", "No rate limiting on an authentication flow", Severity.MEDIUM, 307,
+    "A burst of requests to a login, token, password-reset or OTP operation was answered without any throttling "
+    "(no 429/503, no Retry-After or RateLimit headers, no lockout), which allows credential stuffing and code "
+    "brute force. Limit attempts per client and per account (OWASP API4:2023, CWE-307).")
+UNBOUNDED = ProbeRule(
+    "unbounded-page-size", "Unbounded page size", Severity.MEDIUM, 770,
+    "A list operation returned more items than its documented maximum page size when asked for a huge page, so "
+    "one request can make the server read and serialise the whole collection. Enforce the maximum server-side "
+    "(OWASP API4:2023, CWE-770).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ class Burst:
         return seen
 
 
-@probe("rate-limit", owasp=OWASP, runs_last=True, title="Unrestricted resource consumption (rate limits, page size)")
+@probe("rate-limit", owasp="API4:2023", runs_last=True,
+       title="Unrestricted resource consumption (rate limits, page size)")
 async def rate_limit(ctx: ProbeContext) -> list[ApiFinding]:
     """Page sizes first (cheap), then one burst per authentication flow, then one on an authenticated read."""
     before = ctx.client.requests_made
@@ -140,7 +142,7 @@ def _burst_size(ctx: ProbeContext) -> int:
     return min(ctx.options.burst, left)
 
 
-async def _burst(ctx: ProbeContext, tenant: Tenant | None, op: Operation, body: Any, query: dict,
+async def _burst(ctx: ProbeContext, tenant: Tenant | None, op: Operation, body: Any, query: dict[str, Any],
                  count: int) -> Burst:
     values = own_values(ctx, tenant) if tenant else {}
     started = time.monotonic()
@@ -180,8 +182,7 @@ async def _burst_flow(ctx: ProbeContext, op: Operation) -> ApiFinding | None:
     message = (f"{op.label} accepted a burst without throttling: {burst.summary()}, no 429, no rate-limit "
                "headers, no lockout")
     evidence = steps(("first of burst", burst.replies[0]), ("last of burst", burst.replies[-1]))
-    return ApiFinding(NO_LIMIT[0], NO_LIMIT[1], OWASP, NO_LIMIT[3], NO_LIMIT[2], op.method, op.path,
-                      burst.replies[0].url, (), True, message, evidence, None, (), NO_LIMIT[4])
+    return NO_LIMIT.finding(op=op, url=burst.replies[0].url, message=message, evidence=evidence)
 
 
 async def _burst_read(ctx: ProbeContext) -> None:
@@ -252,7 +253,5 @@ def _judge_page(ctx: ProbeContext, op: Operation, param: Any, tenant: Tenant | N
     who = f" as {tenant.name}" if tenant else ""
     message = (f"{op.label} honoured {param.name}={HUGE_PAGE}{who}: {got} items in one page ({bound}; the "
                f"default page returned {usual})")
-    return ApiFinding(UNBOUNDED[0], UNBOUNDED[1], OWASP, UNBOUNDED[3], UNBOUNDED[2], op.method, op.path, huge.url,
-                      (tenant.name,) if tenant else (), True, message,
-                      steps(("default page", default), ("huge page", huge)), param.name,
-                      (tenant.role,) if tenant else (), UNBOUNDED[4])
+    return UNBOUNDED.finding(op=op, url=huge.url, message=message, evidence=steps(("default page", default),
+                             ("huge page", huge)), tenants=(tenant,) if tenant else (), parameter=param.name)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from secscan import proc
-from secscan.errors import ToolMissing, ToolOutputError
-from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.errors import ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Severity
 from secscan.redact import scrub_quoted
 from secscan.targets import Targets
-from secscan.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs, package_version
+from secscan.tools.base import Invocation, Parsed, Stage, ToolContext, ToolPlan, package_version
 
 # Tests whose message quotes the flagged value (a hard-coded password).
 _QUOTES_SECRET = {"B105", "B106", "B107"}
@@ -19,25 +23,22 @@ _PRECISION = {"HIGH": "high", "MEDIUM": "medium", "LOW": "low", "UNDEFINED": "lo
 
 class Bandit:
     name = "bandit"
+    stage: Stage = "static"
+    executable = "bandit"
     information_uri = "https://bandit.readthedocs.io/"
+    nothing_to_scan = "no Python files to scan"
 
-    def run(self, targets: Targets, options: ToolOptions) -> ToolRun:
-        files = [targets.relative(f) for f in targets.python_files()]
-        if not files:
-            return ToolRun(tool=self.name, status=Status.OK, notifications=(Notification("note", "no Python files to scan"),))
-        try:
-            exe = locate("bandit")
-        except ToolMissing as exc:
-            return failed(self.name, Status.MISSING, str(exc))
-        version = package_version(exe, "bandit")
-        runs = []
-        for chunk in chunk_args(files):
-            argv = [exe, "-f", "json", "-q", *options.extra_args.get(self.name, ()), *chunk]
-            runs.append(execute(self.name, argv, options, lambda r: parse(r, targets, version), cwd=targets.root))
-        return merge_runs(self.name, runs)
+    def files(self, targets: Targets) -> Sequence[Path]:
+        return targets.python_files()
+
+    @contextmanager
+    def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> Iterator[ToolPlan]:
+        targets = ctx.targets
+        yield ToolPlan([Invocation((exe, "-f", "json", "-q", *ctx.extra_args), lambda r: parse(r, targets),
+                                   files=tuple(files), cwd=targets.root)], version=package_version(exe, "bandit"))
 
 
-def parse(result: proc.ProcResult, targets: Targets, version: str | None = None):
+def parse(result: proc.ProcResult, targets: Targets) -> Parsed:
     """bandit exits 0 or 1 with JSON on stdout; anything else, or non-JSON, is a failed run."""
     if result.returncode not in (0, 1):
         raise ToolOutputError(f"bandit exited {result.returncode}")
@@ -49,10 +50,10 @@ def parse(result: proc.ProcResult, targets: Targets, version: str | None = None)
     findings = [_finding(item, targets) for item in results]
     notes = [Notification("error", f"bandit could not scan {targets.relative(e['filename'])}: {e['reason']}")
              for e in errors]
-    return findings, notes, version
+    return Parsed(findings, notes)
 
 
-def _finding(item: dict, targets: Targets) -> Finding:
+def _finding(item: dict[str, Any], targets: Targets) -> Finding:
     test_id = item["test_id"]
     text = scrub_quoted(item["issue_text"]) if test_id in _QUOTES_SECRET else item["issue_text"]
     severity = Severity.parse(item["issue_severity"]) if item["issue_severity"] != "UNDEFINED" else Severity.LOW
@@ -70,7 +71,7 @@ def _finding(item: dict, targets: Targets) -> Finding:
                    properties={"confidence": item["issue_confidence"].lower()})
 
 
-def _title(item: dict) -> str:
+def _title(item: dict[str, Any]) -> str:
     """'b105_hardcoded_password_string' or '#b403-import-pickle' -> 'hardcoded password string'."""
     more = item.get("more_info", "")
     slug = more.rsplit("#", 1)[-1] if "#" in more else more.rsplit("/", 1)[-1].removesuffix(".html")

@@ -1,54 +1,107 @@
-"""The static-tool interface, executable lookup and the shared run-and-parse skeleton."""
+"""The static-tool interface: what a tool takes, how it is invoked and how its output is parsed.
+
+A tool is one module with a class satisfying `Tool` and one entry in `secscan.tools.TOOLS`. The runner
+(`secscan.runner`) owns the shared skeleton around it: locating the executable, splitting long file lists,
+executing each invocation through `proc.run`, turning every failure into a `ToolRun`, and merging the pieces.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from secscan import proc
-from secscan.errors import ToolError, ToolMissing
-from secscan.models import Finding, Notification, Status, ToolRun
+from secscan.errors import ToolMissing
+from secscan.models import Finding, Notification
 from secscan.targets import Targets
 
+if TYPE_CHECKING:
+    from secscan.config import SecscanConfig
+
 DEFAULT_TIMEOUT = 300.0
+Stage = Literal["static", "deps"]  # which pre-commit hook stage runs the tool
+SECSCAN_PYTHON = ""  # `Tool.executable` for tools that run as a worker of secscan's own interpreter
 
 
 @dataclass(frozen=True, slots=True)
-class ToolOptions:
-    """Per-scan knobs shared by every adapter (one timeout per tool run, overridable per tool)."""
+class Parsed:
+    """What one invocation reported. Notifications of level `error` make the run a failed one."""
 
+    findings: Sequence[Finding] = ()
+    notifications: Sequence[Notification] = ()
+    version: str | None = None
+
+
+Parser = Callable[[proc.ProcResult], Parsed]
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One process to run. `files` are appended to `argv`; the runner splits them over several processes when
+    the command line would get too long."""
+
+    argv: tuple[str, ...]
+    parse: Parser
+    files: tuple[str, ...] = ()
+    cwd: Path | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    stdin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolPlan:
+    """Everything a tool wants run for one scan, plus notes it made while preparing (e.g. unpinned deps)."""
+
+    invocations: Sequence[Invocation] = ()
+    notifications: Sequence[Notification] = ()
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """Per-scan settings handed to a tool: its timeout and extra arguments, and the configuration, from which a
+    tool reads its own options (e.g. pip-audit's `advisory_db`)."""
+
+    targets: Targets
+    config: SecscanConfig
     timeout: float = DEFAULT_TIMEOUT
-    advisory_db: Path | None = None
-    allow_unaudited: bool = False
-    extra_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    timeouts: dict[str, float] = field(default_factory=dict)  # per tool, wins over `timeout`
-
-    def timeout_for(self, tool: str) -> float:
-        return self.timeouts.get(tool, self.timeout)
+    extra_args: tuple[str, ...] = ()
 
 
 class Tool(Protocol):
-    """A static scanner adapter: adding one is a new module plus one entry in registry.TOOLS."""
+    """A static scanner adapter: name, hook stage, executable, which files it takes, and its invocations."""
 
     name: str
+    stage: Stage
+    executable: str  # looked up by the runner; SECSCAN_PYTHON runs a worker with secscan's interpreter
     information_uri: str
+    nothing_to_scan: str  # the note when `files()` is empty, e.g. "no Python files to scan"
 
-    def run(self, targets: Targets, options: ToolOptions) -> ToolRun: ...
+    def files(self, targets: Targets) -> Sequence[Path]: ...
+
+    def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> AbstractContextManager[ToolPlan]:
+        """The invocations for `files` (repo-relative). A context manager: resources the invocations need (a
+        temporary directory, a local advisory server) stay alive until the runner has executed them."""
+        ...
 
 
 def locate(executable: str) -> str:
-    """SECSCAN_<NAME>_BIN if set, else PATH, else next to this interpreter (pipx/venv installs)."""
-    override = os.environ.get(f"SECSCAN_{executable.upper().replace('-', '_')}_BIN")
+    """`SECSCAN_<TOOL>_BIN`, then PATH, then next to secscan's own interpreter; ToolMissing otherwise."""
+    if executable == SECSCAN_PYTHON:
+        return sys.executable
+    variable = f"SECSCAN_{executable.upper().replace('-', '_')}_BIN"
+    override = os.environ.get(variable)
     if override:
         found = shutil.which(override)
         if not found:
-            raise ToolMissing(f"{executable} not found at {override} (from SECSCAN_{executable.upper().replace('-', '_')}_BIN)")
+            raise ToolMissing(f"{executable} not found at {override} (from {variable})")
         return found
     search = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
     found = shutil.which(executable, path=search)
@@ -59,9 +112,8 @@ def locate(executable: str) -> str:
 
 def package_version(executable: str, distribution: str) -> str | None:
     """The tool's version when it lives in secscan's own environment (no extra process)."""
-    if Path(executable).resolve().parent == Path(sys.executable).resolve().parent or Path(
-        executable
-    ).parent == Path(sys.executable).parent:
+    exe_dir, own_dir = Path(executable).parent, Path(sys.executable).parent
+    if exe_dir == own_dir or exe_dir.resolve() == own_dir.resolve():
         try:
             return metadata.version(distribution)
         except metadata.PackageNotFoundError:
@@ -69,58 +121,14 @@ def package_version(executable: str, distribution: str) -> str | None:
     return None
 
 
-Parser = Callable[[proc.ProcResult], tuple[list[Finding], list[Notification], str | None]]
-
-
-def execute(name: str, argv: Sequence[str], options: ToolOptions, parse: Parser, **kw: object) -> ToolRun:
-    """Run one tool process and turn every way it can go wrong into a ToolRun, never an exception."""
-    timeout = options.timeout_for(name)
-    try:
-        result = proc.run(argv, timeout=timeout, **kw)  # type: ignore[arg-type]
-    except ToolMissing as exc:
-        return failed(name, Status.MISSING, str(exc), argv)
-    if result.timed_out:
-        return failed(name, Status.TIMEOUT, f"{name} timed out after {timeout:g} s", argv,
-                      wall=result.wall_seconds, cpu=result.cpu_seconds)
-    try:
-        findings, notes, version = parse(result)
-    except ToolError as exc:
-        return failed(name, Status.FAILED, f"{exc}\n{result.describe()}", argv,
-                      wall=result.wall_seconds, cpu=result.cpu_seconds)
-    status = Status.FAILED if any(n.level == "error" for n in notes) else Status.OK
-    return ToolRun(tool=name, status=status, findings=tuple(findings), notifications=tuple(notes),
-                   version=version, command=tuple(argv), wall_seconds=result.wall_seconds,
-                   cpu_seconds=result.cpu_seconds)
-
-
-def failed(name: str, status: Status, message: str, argv: Sequence[str] = (), *, wall: float = 0.0,
-           cpu: float = 0.0) -> ToolRun:
-    return ToolRun(tool=name, status=status, notifications=(Notification("error", message),),
-                   command=tuple(argv), wall_seconds=wall, cpu_seconds=cpu)
-
-
-def merge_runs(name: str, runs: Sequence[ToolRun]) -> ToolRun:
-    """Combine several invocations of one tool (file-list chunks, requirement groups) into one run."""
-    statuses = [r.status for r in runs if not r.status.succeeded]
-    return ToolRun(
-        tool=name, status=statuses[0] if statuses else Status.OK,
-        findings=tuple(f for r in runs for f in r.findings),
-        notifications=tuple(n for r in runs for n in r.notifications),
-        version=next((r.version for r in runs if r.version), None),
-        command=runs[0].command if runs else (),
-        wall_seconds=sum(r.wall_seconds for r in runs), cpu_seconds=sum(r.cpu_seconds for r in runs),
-        extra_rules=tuple(rule for r in runs for rule in r.extra_rules),
-    )
-
-
-def chunk_args(paths: Sequence[str], budget: int = 100_000) -> list[list[str]]:
-    """Split a file list so no command line exceeds `budget` characters."""
-    chunks: list[list[str]] = [[]]
+def chunk_args(paths: Sequence[str], budget: int = 100_000) -> Iterator[tuple[str, ...]]:
+    """Split a file list so that no command line exceeds `budget` characters (one empty chunk for no files)."""
+    chunk: list[str] = []
     size = 0
     for p in paths:
-        if chunks[-1] and size + len(p) + 1 > budget:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(p)
+        if chunk and size + len(p) + 1 > budget:
+            yield tuple(chunk)
+            chunk, size = [], 0
+        chunk.append(p)
         size += len(p) + 1
-    return chunks
+    yield tuple(chunk)

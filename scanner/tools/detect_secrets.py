@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from secscan import proc
 from secscan.errors import ToolOutputError
-from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.models import Finding, Location, Notification, Rule, Severity
 from secscan.targets import Targets
-from secscan.tools.base import ToolOptions, execute
+from secscan.tools.base import SECSCAN_PYTHON, Invocation, Parsed, Stage, ToolContext, ToolPlan
 
 BASELINE_NAME = ".secrets.baseline"
 _CWE_HARDCODED_CREDENTIALS = 798
@@ -22,26 +23,28 @@ _HIGH_ENTROPY = ("Hex High Entropy String", "Base64 High Entropy String")
 
 class DetectSecrets:
     name = "detect-secrets"
+    stage: Stage = "static"
+    executable = SECSCAN_PYTHON  # a worker using the library API (the CLI cannot give a redacted preview)
     information_uri = "https://github.com/Yelp/detect-secrets"
+    nothing_to_scan = "no files to scan"
 
-    def run(self, targets: Targets, options: ToolOptions) -> ToolRun:
-        files = [targets.relative(f) for f in targets.text_files() if f.name != BASELINE_NAME]
-        if not files:
-            return ToolRun(tool=self.name, status=Status.OK, notifications=(Notification("note", "no files to scan"),))
+    def files(self, targets: Targets) -> Sequence[Path]:
+        return [f for f in targets.text_files() if f.name != BASELINE_NAME]
+
+    @contextmanager
+    def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> Iterator[ToolPlan]:
+        targets = ctx.targets
         baseline = targets.root / BASELINE_NAME
-        request = {"files": files, "baseline": str(baseline) if baseline.is_file() else None,
+        request = {"files": list(files), "baseline": str(baseline) if baseline.is_file() else None,
                    "processes": min(2, os.cpu_count() or 1)}
+        notes = [Notification("note", f"honouring {BASELINE_NAME}: secrets recorded there are not reported")
+                 ] if request["baseline"] else []
         # -I: the scanned tree's own modules (cwd) can never shadow detect_secrets.
-        argv = [sys.executable, "-I", str(WORKER)]
-        run = execute(self.name, argv, options, lambda r: parse(r, targets), cwd=targets.root,
-                      stdin_text=json.dumps(request))
-        if request["baseline"]:
-            note = Notification("note", f"honouring {BASELINE_NAME}: secrets recorded there are not reported")
-            return dataclasses.replace(run, notifications=(*run.notifications, note))
-        return run
+        yield ToolPlan([Invocation((exe, "-I", str(WORKER)), lambda r: parse(r, targets), cwd=targets.root,
+                                   stdin=json.dumps(request))], notifications=notes)
 
 
-def parse(result: proc.ProcResult, targets: Targets):
+def parse(result: proc.ProcResult, targets: Targets) -> Parsed:
     if result.returncode != 0:
         raise ToolOutputError(f"detect-secrets worker exited {result.returncode}")
     try:
@@ -49,10 +52,10 @@ def parse(result: proc.ProcResult, targets: Targets):
         items = doc["results"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolOutputError(f"detect-secrets worker printed unparseable output ({exc})") from exc
-    return [_finding(item, targets) for item in items], [], doc.get("version")
+    return Parsed([_finding(item, targets) for item in items], (), doc.get("version"))
 
 
-def _finding(item: dict, targets: Targets) -> Finding:
+def _finding(item: dict[str, Any], targets: Targets) -> Finding:
     kind = item["type"]
     severity = Severity.MEDIUM if kind in _HIGH_ENTROPY else Severity.HIGH
     rule = Rule(
@@ -60,7 +63,8 @@ def _finding(item: dict, targets: Targets) -> Finding:
         description=f"detect-secrets' {kind} plugin matched a value that looks like a credential.",
         severity=severity, precision="medium" if kind in _HIGH_ENTROPY else "high", cwe=(_CWE_HARDCODED_CREDENTIALS,),
         help_text=("Remove the secret from the code, rotate it, and load it from the environment or a secret store. "
-                   f"If it is a false positive, add it to {BASELINE_NAME} or mark the line `# pragma: allowlist secret`."),
+                   f"If it is a false positive, add it to {BASELINE_NAME} or mark the line "
+                   "`# pragma: allowlist secret`."),
         help_uri="https://github.com/Yelp/detect-secrets",
     )
     message = f"{kind} found (value {item['preview']}, sha1 {item['hash'][:12]}…)"

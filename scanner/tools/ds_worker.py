@@ -17,8 +17,8 @@ def main() -> int:
     request = json.load(sys.stdin)
     from importlib.metadata import version
 
-    from detect_secrets import SecretsCollection
     from detect_secrets.core import baseline as ds_baseline
+    from detect_secrets.core.secrets_collection import SecretsCollection
     from detect_secrets.settings import default_settings
 
     baseline_path = request.get("baseline")

@@ -6,66 +6,84 @@ With --advisory-db, pip-audit's OSV client is pointed at a loopback server that 
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from secscan import proc
 from secscan.advisories import AdvisoryDB, AdvisoryDBError, serve
 from secscan.cvss import base_score
-from secscan.depfiles import Dependency, is_dep_file, parse as parse_depfile, partition_unique
-from secscan.errors import ToolMissing, ToolOutputError
-from secscan.models import Finding, Location, Notification, Rule, Status, ToolRun, severity_for_score
+from secscan.depfiles import Dependency, is_dep_file, partition_unique
+from secscan.depfiles import parse as parse_depfile
+from secscan.errors import ToolError, ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, severity_for_score
 from secscan.targets import Targets
-from secscan.tools.base import ToolOptions, execute, failed, locate, merge_runs, package_version
+from secscan.tools.base import Invocation, Parsed, Stage, ToolContext, ToolPlan, package_version
 
 _CWE_VULNERABLE_COMPONENT = 1395
 _DEFAULT_SCORE = 7.0  # a known advisory without a CVSS vector counts as high
 
 
+@dataclass(frozen=True, slots=True)
+class PipAuditOptions:
+    """pip-audit's own settings (config keys `advisory_db` and `allow_unaudited`, or the same options)."""
+
+    advisory_db: Path | None = None
+    allow_unaudited: bool = False
+
+
+def options_of(ctx: ToolContext) -> PipAuditOptions:
+    cfg = ctx.config
+    return PipAuditOptions(Path(cfg.advisory_db) if cfg.advisory_db else None, cfg.allow_unaudited)
+
+
 class PipAudit:
     name = "pip-audit"
+    stage: Stage = "deps"
+    executable = "pip-audit"
     information_uri = "https://github.com/pypa/pip-audit"
+    nothing_to_scan = "no requirements, pyproject or lock files found"
 
-    def run(self, targets: Targets, options: ToolOptions) -> ToolRun:
-        dep_files = [f for f in targets.files if is_dep_file(f)]
-        if not dep_files:
-            return ToolRun(tool=self.name, status=Status.OK,
-                           notifications=(Notification("note", "no requirements, pyproject or lock files found"),))
-        deps, notes = _read_dependencies(dep_files, targets)
+    def files(self, targets: Targets) -> Sequence[Path]:
+        return [f for f in targets.files if is_dep_file(f)]
+
+    @contextmanager
+    def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> Iterator[ToolPlan]:
+        """One pip-audit process per group of pins with distinct names, against the local advisory server
+        (when `advisory_db` is set) that lives as long as the plan."""
+        options = options_of(ctx)
+        deps, notes = _read_dependencies([ctx.targets.root / f for f in files], ctx.targets)
         pinned = [d for d in deps if d.version]
         if not pinned:
-            return ToolRun(tool=self.name, status=Status.OK, notifications=tuple(notes))
+            yield ToolPlan(notifications=notes)
+            return
         try:
-            exe = locate("pip-audit")
             db = AdvisoryDB.load(options.advisory_db) if options.advisory_db else None
-        except ToolMissing as exc:
-            return failed(self.name, Status.MISSING, str(exc))
         except AdvisoryDBError as exc:
-            return failed(self.name, Status.FAILED, f"advisory database: {exc}")
+            raise ToolError(f"advisory database: {exc}") from None
         with _service(db) as service_args, tempfile.TemporaryDirectory(prefix="secscan-pip-audit-") as tmp:
-            runs = [self._audit_group(exe, group, Path(tmp) / f"req{i}.txt", service_args, db, targets, options)
-                    for i, group in enumerate(partition_unique(pinned))]
-        run = merge_runs(self.name, runs)
-        return dataclasses.replace(run, notifications=(*notes, *run.notifications),
-                                   version=package_version(exe, "pip-audit"))
-
-    def _audit_group(self, exe: str, group: list[Dependency], req: Path, service_args: list[str],
-                     db: AdvisoryDB | None, targets: Targets, options: ToolOptions) -> ToolRun:
-        req.write_text("".join(f"{d.name}=={d.version}\n" for d in group))
-        argv = [exe, "-r", str(req), "--disable-pip", "--no-deps", "-f", "json", "--progress-spinner", "off",
-                "--cache-dir", str(req.parent / "cache"), *service_args, *options.extra_args.get(self.name, ())]
-        by_name = {d.name: d for d in group}
-        return execute(self.name, argv, options,
-                       lambda r: parse(r, by_name, targets, db, options.allow_unaudited))
+            invocations = [_audit_group(exe, group, Path(tmp) / f"req{i}.txt", service_args, db, ctx, options)
+                           for i, group in enumerate(partition_unique(pinned))]
+            yield ToolPlan(invocations, notes, package_version(exe, "pip-audit"))
 
 
-@contextlib.contextmanager
+def _audit_group(exe: str, group: list[Dependency], req: Path, service_args: list[str], db: AdvisoryDB | None,
+                 ctx: ToolContext, options: PipAuditOptions) -> Invocation:
+    req.write_text("".join(f"{d.name}=={d.version}\n" for d in group))
+    argv = (exe, "-r", str(req), "--disable-pip", "--no-deps", "-f", "json", "--progress-spinner", "off",
+            "--cache-dir", str(req.parent / "cache"), *service_args, *ctx.extra_args)
+    by_name = {d.name: d for d in group}
+    targets = ctx.targets
+    return Invocation(argv, lambda r: parse(r, by_name, targets, db, options.allow_unaudited))
+
+
+@contextmanager
 def _service(db: AdvisoryDB | None) -> Iterator[list[str]]:
     if db is None:
         yield []  # pip-audit's default service (PyPI); unreachable pins are reported as unaudited
@@ -89,7 +107,7 @@ def _read_dependencies(files: list[Path], targets: Targets) -> tuple[list[Depend
 
 
 def parse(result: proc.ProcResult, deps: dict[str, Dependency], targets: Targets, db: AdvisoryDB | None,
-          allow_unaudited: bool):
+          allow_unaudited: bool) -> Parsed:
     """pip-audit exits 1 both for 'vulnerable' and for fatal errors: require its JSON either way."""
     try:
         doc = json.loads(result.stdout)
@@ -108,12 +126,13 @@ def parse(result: proc.ProcResult, deps: dict[str, Dependency], targets: Targets
     notes = []
     if skipped:
         level = "warning" if allow_unaudited else "error"
-        notes.append(Notification(level, f"pip-audit could not audit {len(skipped)} dependenc{'y' if len(skipped) == 1 else 'ies'}"
+        noun = "dependency" if len(skipped) == 1 else "dependencies"
+        notes.append(Notification(level, f"pip-audit could not audit {len(skipped)} {noun}"
                                          f" (use --advisory-db DIR offline): {'; '.join(skipped[:10])}"))
-    return findings, notes, None
+    return Parsed(findings, notes)
 
 
-def _finding(dep: Dependency, vuln: dict, targets: Targets, db: AdvisoryDB | None) -> Finding:
+def _finding(dep: Dependency, vuln: dict[str, Any], targets: Targets, db: AdvisoryDB | None) -> Finding:
     ids = [vuln["id"], *vuln.get("aliases", [])]
     score = _score(dep, ids, db)
     fixed = ", ".join(vuln.get("fix_versions", [])) or "no fixed version published"
@@ -136,12 +155,13 @@ def _finding(dep: Dependency, vuln: dict, targets: Targets, db: AdvisoryDB | Non
 
 
 def _score(dep: Dependency, ids: list[str], db: AdvisoryDB | None) -> float:
-    """Highest CVSS v3 base score among the advisory's records in the local DB, else the default."""
+    """Highest CVSS base score (v4, v3 or v2 vector) among the advisory's records in the local DB, else the
+    default."""
     if db is None or dep.version is None:
         return _DEFAULT_SCORE
     scores = [base_score(sev.get("score", ""))
               for record in db.query(dep.name, dep.version)
               if {record.get("id"), *record.get("aliases", [])} & set(ids)
-              for sev in record.get("severity", []) if sev.get("type", "").startswith("CVSS_V3")]
+              for sev in record.get("severity", []) if str(sev.get("type", "")).startswith("CVSS_V")]
     valid = [s for s in scores if s]
     return max(valid) if valid else _DEFAULT_SCORE

@@ -6,14 +6,17 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from secscan import proc
-from secscan.errors import ToolMissing, ToolOutputError
-from secscan.models import Finding, Location, Notification, Rule, Severity, Status, ToolRun
+from secscan.errors import ToolOutputError
+from secscan.models import Finding, Location, Notification, Rule, Severity
 from secscan.targets import Targets
-from secscan.tools.base import ToolOptions, chunk_args, execute, failed, locate, merge_runs
+from secscan.tools.base import Invocation, Parsed, Stage, ToolContext, ToolPlan
 
 # Hermetic and offline: without these semgrep spends ~97 s retrying a version check.
 SEMGREP_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
@@ -30,23 +33,20 @@ def rules_dir() -> Path:
 
 class Semgrep:
     name = "semgrep"
+    stage: Stage = "static"
+    executable = "semgrep"  # its own virtualenv (see README), found through PATH or SECSCAN_SEMGREP_BIN
     information_uri = "https://semgrep.dev/"
+    nothing_to_scan = "no Python files to scan"
 
-    def run(self, targets: Targets, options: ToolOptions) -> ToolRun:
-        files = [targets.relative(f) for f in targets.python_files()]
-        if not files:
-            return ToolRun(tool=self.name, status=Status.OK, notifications=(Notification("note", "no Python files to scan"),))
-        try:
-            exe = locate("semgrep")
-        except ToolMissing as exc:
-            return failed(self.name, Status.MISSING, f"{exc} (install it in its own venv: see README)")
-        env = {**SEMGREP_ENV, **_state_dirs()}
-        runs = []
-        for chunk in chunk_args(files):
-            argv = [exe, "scan", "--config", str(rules_dir()), *_FIXED_FLAGS, "--timeout", "60",
-                    *options.extra_args.get(self.name, ()), *chunk]
-            runs.append(execute(self.name, argv, options, lambda r: parse(r, targets), cwd=targets.root, env=env))
-        return merge_runs(self.name, runs)
+    def files(self, targets: Targets) -> Sequence[Path]:
+        return targets.python_files()
+
+    @contextmanager
+    def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> Iterator[ToolPlan]:
+        targets = ctx.targets
+        argv = (exe, "scan", "--config", str(rules_dir()), *_FIXED_FLAGS, "--timeout", "60", *ctx.extra_args)
+        yield ToolPlan([Invocation(argv, lambda r: parse(r, targets), files=tuple(files), cwd=targets.root,
+                                   env={**SEMGREP_ENV, **_state_dirs()})])
 
 
 def _state_dirs() -> dict[str, str]:
@@ -57,7 +57,7 @@ def _state_dirs() -> dict[str, str]:
             "SEMGREP_VERSION_CACHE_PATH": str(base / "version")}
 
 
-def parse(result: proc.ProcResult, targets: Targets):
+def parse(result: proc.ProcResult, targets: Targets) -> Parsed:
     """rc 0/1 with JSON is a run; rc 2/7 (bad rules, bad target) or non-JSON is a failed run."""
     try:
         doc = json.loads(result.stdout)
@@ -67,17 +67,17 @@ def parse(result: proc.ProcResult, targets: Targets):
     notes = [_notification(e) for e in doc.get("errors", [])]
     if result.returncode not in (0, 1) and not any(n.level == "error" for n in notes):
         notes.append(Notification("error", f"semgrep exited {result.returncode}"))
-    return [_finding(r, targets) for r in results], notes, doc.get("version")
+    return Parsed([_finding(r, targets) for r in results], notes, doc.get("version"))
 
 
-def _notification(error: dict) -> Notification:
+def _notification(error: dict[str, Any]) -> Notification:
     level = "error" if error.get("level") == "error" else "warning"
     where = f" in {error['path']}" if error.get("path") else ""
     text = re.sub(r"\s+", " ", str(error.get("message") or error.get("type") or "semgrep error")).strip()
     return Notification(level, f"semgrep {error.get('type', 'error')}{where}: {text[:500]}")
 
 
-def _finding(item: dict, targets: Targets) -> Finding:
+def _finding(item: dict[str, Any], targets: Targets) -> Finding:
     extra = item.get("extra", {})
     meta = extra.get("metadata", {})
     rule = rule_from_metadata(item["check_id"], extra.get("message", ""), extra.get("severity", "WARNING"), meta)
@@ -88,7 +88,7 @@ def _finding(item: dict, targets: Targets) -> Finding:
                    severity=rule.severity, properties={"confidence": str(meta.get("confidence", "medium")).lower()})
 
 
-def rule_from_metadata(rule_id: str, message: str, semgrep_severity: str, meta: dict) -> Rule:
+def rule_from_metadata(rule_id: str, message: str, semgrep_severity: str, meta: dict[str, Any]) -> Rule:
     sev_text = meta.get("secscan-severity")
     severity = Severity.parse(sev_text) if sev_text else _SEVERITY.get(semgrep_severity, Severity.MEDIUM)
     refs = meta.get("references") or []
@@ -103,7 +103,9 @@ def rule_from_metadata(rule_id: str, message: str, semgrep_severity: str, meta: 
 
 
 def _as_list(value: object) -> list[str]:
-    return [value] if isinstance(value, str) else [str(v) for v in value or []]
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
 
 
 def _cwe_ids(values: object) -> list[int]:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from secscan_demo.tenant_api.app import create_app
 from secscan.models import ToolRun
+from secscan_demo.tenant_api.app import create_app
 from tests.probes.probe_support import Served, serve
 
 AUTHZ_PROBES = ("bola", "mass-assignment", "excessive-data")

@@ -9,10 +9,20 @@ from typing import Any
 import yaml
 from fastapi import FastAPI
 
+from secscan.config import ApiSettings
+from secscan.models import ToolRun
 from secscan_demo.serve import free_port, serve, wait_listening  # noqa: F401 - re-exported for probe tests
 from secscan_demo.tenant_api.app import issue_token, reset_state
-from secscan_probes.engine import ApiScanSettings, run_api_scan
-from secscan.models import ToolRun
+from secscan_probes.engine import run_api_scan
+
+
+def api_settings(**options: Any) -> ApiSettings:
+    """ApiSettings from test-friendly values: paths and tuples are accepted (the config model is strict)."""
+    options.pop("quiet", None)
+    converted = {k: str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v
+                 for k, v in options.items()}
+    return ApiSettings(**converted)
+
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "fixtures" / "vuln_apps" / "tenant_api" / "openapi.json"
@@ -43,4 +53,4 @@ class Served:
         """reset_state, then a full run_api_scan against this server (quiet)."""
         reset_state(self.app)
         options = {"openapi": str(SPEC), "tokens": tokens, "base_url": self.base_url, "quiet": True, **settings}
-        return run_api_scan(ApiScanSettings(**options))
+        return run_api_scan(api_settings(**options))

@@ -17,13 +17,15 @@ from fastapi import FastAPI, HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 import secscan_probes.engine.scan as engine
+from secscan.cli_api import api
 from secscan_demo.tenant_api.app import create_app, reset_state
 from secscan_demo.tenant_api.flaws import ALL_FLAWS, DECOY_OPERATIONS, EVERY_SECURED_OPERATION, FLAW_OPERATIONS
 from secscan_demo.tenant_api.jwt_codec import WEAK_JWT_KEY
-from secscan.cli_api import api
-from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan_probes.engine import run_api_scan
 from secscan_probes.probes.auth.jwt_tools import NONE_VARIANTS, decode, forge_none, strip_signature, with_claims
-from tests.probes.probe_support import SPEC, USERS, Served, serve
+from tests.probes.probe_support import SPEC, USERS, Served, api_settings, serve
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 PATHS = json.loads(SPEC.read_text())["paths"]
 # The probe replays the reads that declare security (GETs with bearerAuth), in spec order.
@@ -81,7 +83,9 @@ def test_vulnerable_app_exact_findings(auth_run, ops_of):
 
 def test_token_flaw_messages_list_every_affected_operation(auth_run):
     affected = token_checked(ALL_FLAWS)
-    for finding in (f for f in auth_run.findings if f.rule.id in JWT_RULES.values()):
+    token_findings = [f for f in auth_run.findings if f.rule.id in JWT_RULES.values()]
+    assert {f.rule.id for f in token_findings} == set(JWT_RULES.values())
+    for finding in token_findings:
         assert f"{len(affected)} of {len(affected)} operations" in finding.message, finding.rule.id
         assert all(op in finding.message for op in affected), finding.rule.id
         steps = {s["step"]: s for s in finding.properties["evidence"]}
@@ -146,7 +150,7 @@ def test_throttled_login_is_inconclusive_not_enumeration(tmp_path):
         tokens = served.tenants_yaml(tmp_path)
         for _ in range(12):
             httpx.post(f"{url}/auth/login", json={"username": "alice", "password": "x"}, timeout=5)
-        run = run_api_scan(ApiScanSettings(openapi=str(SPEC), tokens=tokens, base_url=url, probes=("auth",),
+        run = run_api_scan(api_settings(openapi=str(SPEC), tokens=tokens, base_url=url, probes=("auth",),
                                            quiet=True))
     assert run.findings == ()
     assert any("inconclusive" in n.message for n in run.notifications)
@@ -189,7 +193,7 @@ def test_public_data_and_status_fail_are_not_broken_auth(tmp_path):
     (tmp_path / "tenants.yaml").write_text("tenants:\n  alice: {headers: {Authorization: 'Bearer tok-alice-123'}}\n"
                                            "  bob: {headers: {Authorization: 'Bearer tok-bob-456'}}\n")
     with serve(generic_app()) as url:
-        run = run_api_scan(ApiScanSettings(openapi=f"{url}/openapi.json", tokens=tmp_path / "tenants.yaml",
+        run = run_api_scan(api_settings(openapi=f"{url}/openapi.json", tokens=tmp_path / "tenants.yaml",
                                            base_url=url, probes=("auth",), quiet=True))
     assert run.status.value == "ok"
     assert run.findings == ()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 EXPECTED = {
     ("bola", "GET /books/{book_id}"), ("bola", "PUT /books/{book_id}"), ("bola", "DELETE /books/{book_id}"),
@@ -32,7 +36,9 @@ def test_decoys_never_flagged(vulnerable_run, fixed_run):
 
 
 def test_every_bola_finding_is_confirmed_with_three_steps(vulnerable_run):
-    for f in (f for f in vulnerable_run.findings if f.rule.id == "bola"):
+    bolas = [f for f in vulnerable_run.findings if f.rule.id == "bola"]
+    assert {(f.rule.id, f.logical_location) for f in bolas} == EXPECTED
+    for f in bolas:
         props = f.properties
         owner, attacker = props["tenants"]
         assert owner != attacker and attacker != "admin"

@@ -16,13 +16,15 @@ from fastapi import FastAPI, HTTPException, Security
 from fastapi.responses import RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from secscan_probes.engine import ApiScanSettings, run_api_scan
 from secscan.errors import EXIT_USAGE, TargetUnreachable, UsageError
-from tests.probes.probe_support import SPEC, free_port, serve
+from secscan_probes.engine import run_api_scan
+from tests.probes.probe_support import SPEC, api_settings, free_port, serve
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 
-def settings(tokens, base_url, **extra) -> ApiScanSettings:
-    return ApiScanSettings(openapi=str(SPEC), tokens=tokens, base_url=base_url, quiet=True, **extra)
+def settings(tokens, base_url, **extra) -> object:
+    return api_settings(openapi=str(SPEC), tokens=tokens, base_url=base_url, quiet=True, **extra)
 
 
 def test_rejected_credentials_stop_the_run_with_one_line(vulnerable, tmp_path):
@@ -47,8 +49,8 @@ def test_spec_without_servers_needs_base_url(vulnerable, tmp_path):
     copy.write_text(json.dumps(spec, indent=2))
     options = {"openapi": str(copy), "tokens": vulnerable.tenants_yaml(tmp_path), "quiet": True}
     with pytest.raises(UsageError, match="spec has no servers; pass --base-url"):
-        run_api_scan(ApiScanSettings(**options))
-    assert run_api_scan(ApiScanSettings(**options, base_url=vulnerable.base_url, probes=("excessive-data",))).findings
+        run_api_scan(api_settings(**options))
+    assert run_api_scan(api_settings(**options, base_url=vulnerable.base_url, probes=("excessive-data",))).findings
 
 
 def test_unreachable_server(vulnerable, tmp_path):
@@ -125,7 +127,7 @@ def test_off_host_redirect_is_not_followed_and_logged(tmp_path):
     tokens.write_text("tenants:\n  alice: {headers: {Authorization: Bearer t-alice-123}}\n"
                       "  bob: {headers: {Authorization: Bearer t-bob-456}}\n")
     with serve(app) as url:
-        run = run_api_scan(ApiScanSettings(openapi=str(spec), tokens=tokens, base_url=url, quiet=True,
+        run = run_api_scan(api_settings(openapi=str(spec), tokens=tokens, base_url=url, quiet=True,
                                            probes=("bola", "excessive-data")))
     messages = [n.message for n in run.notifications if n.level == "warning"]
     assert any(m == f"GET {url}/things redirected to http://example.invalid/steal: out of scope, not followed"

@@ -14,13 +14,15 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from secscan.models import ToolRun
 from secscan_demo.tenant_api.app import create_app
 from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
-from secscan_probes.engine import ApiScanSettings, run_api_scan
+from secscan_probes.engine import run_api_scan
 from secscan_probes.probes.injection.payloads import sql_error
 from secscan_probes.probes.injection.targets import body_fields, with_value
-from secscan.models import ToolRun
-from tests.probes.probe_support import Served, serve
+from tests.probes.probe_support import Served, api_settings, serve
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 RULE_OF_FLAW = {"sqli": "sql-injection", "nosqli": "nosql-injection", "cmdi": "command-injection",
                 "ssti": "template-injection", "path_traversal": "path-traversal"}
@@ -62,6 +64,7 @@ def test_fixed_twin_has_no_finding(fixed_run):
 
 
 def test_every_finding_is_confirmed_by_two_signals_with_baseline_and_control(vuln_run):
+    assert len(vuln_run.findings) == len(EXPECTED)
     for f in vuln_run.findings:
         props = f.properties
         names = [step["step"] for step in props["evidence"]]
@@ -73,6 +76,7 @@ def test_every_finding_is_confirmed_by_two_signals_with_baseline_and_control(vul
 
 
 def test_messages_name_the_parameter_and_never_dump_bodies_or_tokens(vuln_run):
+    assert len(vuln_run.findings) == len(EXPECTED)
     for f in vuln_run.findings:
         assert PARAMETER[f.logical_location].split(",")[0] in f.message
         shown = f.message + "".join(step["curl"] for step in f.properties["evidence"])
@@ -185,7 +189,7 @@ def pg_like(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
 
 def test_time_delay_is_the_second_signal_and_a_lone_error_is_not_reported(pg_like, ops_of):
     url, spec, tenants = pg_like
-    run = run_api_scan(ApiScanSettings(openapi=str(spec), tokens=tenants, base_url=url, probes=("injection",),
+    run = run_api_scan(api_settings(openapi=str(spec), tokens=tenants, base_url=url, probes=("injection",),
                                        quiet=True))
     assert ops_of(run) == {("sql-injection", "GET /items")}
     message = run.findings[0].message

@@ -13,10 +13,12 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from secscan_demo.tenant_api.app import reset_state
 from secscan.cli_api import api
 from secscan.fingerprints import annotate
+from secscan_demo.tenant_api.app import reset_state
 from tests.probes.probe_support import REPO, SPEC, USERS
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
 SPEC_URI = "fixtures/vuln_apps/tenant_api/openapi.json"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
-from secscan_demo.tenant_api.flaws import FLAW_OPERATIONS
+import pytest
+
 from secscan.sarif import dumps, to_sarif
+from secscan_demo.tenant_api.flaws import FLAW_OPERATIONS
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 MASS = {("mass-assignment", op) for op in FLAW_OPERATIONS["mass_assignment"]}
 EXPOSURE = {("excessive-data", op) for op in FLAW_OPERATIONS["excessive_data"]}

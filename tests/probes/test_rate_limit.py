@@ -6,14 +6,16 @@ import re
 
 import pytest
 
+from secscan.models import ToolRun
 from secscan_demo.tenant_api.app import create_app
 from secscan_demo.tenant_api.flaws import FLAW_OPERATIONS
 from secscan_demo.tenant_api.store import CAROL_BULK_BOOKS
 from secscan_probes.engine.context import ScanOptions
-from secscan_probes.probes.rate_limit import is_sensitive
 from secscan_probes.engine.spec import Operation
-from secscan.models import ToolRun
+from secscan_probes.probes.rate_limit import is_sensitive
 from tests.probes.probe_support import Served, serve
+
+pytestmark = pytest.mark.slow  # real tools, real servers (see the slow marker in pyproject.toml)
 
 EXPECTED = ({("no-rate-limit", op) for op in FLAW_OPERATIONS["no_rate_limit"]}
             | {("unbounded-page-size", op) for op in FLAW_OPERATIONS["unbounded_page"]})
@@ -44,6 +46,7 @@ def test_exact_findings_on_vulnerable_app(vuln_run, ops_of):
 
 def test_burst_findings_give_measured_numbers_and_are_anonymous(vuln_run):
     bursts = [f for f in vuln_run.findings if f.rule.id == "no-rate-limit"]
+    assert len(bursts) == sum(1 for rule, _ in EXPECTED if rule == "no-rate-limit")
     for f in bursts:
         match = BURST_MESSAGE.match(f.message)
         assert match and 200 <= int(match.group(1)) < 500, f.message
@@ -52,7 +55,8 @@ def test_burst_findings_give_measured_numbers_and_are_anonymous(vuln_run):
         assert [step["step"] for step in props["evidence"]] == ["first of burst", "last of burst"]
         curl = props["evidence"][0]["curl"]  # an unknown account: never a tenant's, never a real address
         assert "secscan-" in curl and not re.search(r"alice|bob|carol|admin|Authorization", curl), curl
-        assert "@example.invalid" in curl or "reset" not in f.message
+        if "email" in curl:  # the reset flow takes an address: an unknown one at a reserved domain
+            assert "@example.invalid" in curl, curl
 
 
 def test_unbounded_page_names_the_numbers(vuln_run):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from secscan_probes.engine.tenants import load_tenants, placeholder
 from secscan.errors import EXIT_USAGE, UsageError
+from secscan_probes.engine.tenants import load_tenants, placeholder
 
 GOOD = """\
 tenants:

@@ -6,24 +6,33 @@ import asyncio
 import secrets
 from typing import Any
 
-from secscan_probes.probes.auth.common import (
-    MALFORMED, NO_CREDENTIALS, OWASP, SIMILAR, Credential, Target, body_of, credential_of, make_finding,
-    private_marker, same_data, send_as, target_request,
-)
-from secscan_probes.probes.auth.enumeration import enumeration, login_ops
-from secscan_probes.probes.auth.jwt_attacks import analyse, jwt_findings
 from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
 from secscan_probes.engine.http import Exchange
-from secscan_probes.probes.auth.jwt_tools import looks_like_jwt
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.schema import similarity
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
+from secscan_probes.probes.auth.common import (
+    MALFORMED,
+    NO_CREDENTIALS,
+    SIMILAR,
+    Credential,
+    Target,
+    body_of,
+    credential_of,
+    private_marker,
+    same_data,
+    send_as,
+    target_request,
+)
+from secscan_probes.probes.auth.enumeration import enumeration, login_ops
+from secscan_probes.probes.auth.jwt_attacks import analyse, jwt_findings
+from secscan_probes.probes.auth.jwt_tools import looks_like_jwt
 
 REFUSED = (401, 403, 404)
 
 
-@probe("auth", owasp=OWASP, title="Broken authentication")
+@probe("auth", owasp="API2:2023", title="Broken authentication")
 async def auth(ctx: ProbeContext) -> list[ApiFinding]:
     """Every authenticated GET replayed without, with garbage and with tampered credentials; logins compared."""
     actor = actor_of(ctx)
@@ -102,7 +111,8 @@ async def judge_credentials(ctx: ProbeContext, actor: Tenant, cred: Credential |
         message = (f"{target.op.label} declares security but answered {anonymous.status} without any credentials, "
                    f"and {how}; the real request as {actor.name} answered {base.status} and is private ({why})")
         evidence = steps(("baseline", base), ("attack", anonymous), ("control", control))
-        return make_finding(NO_CREDENTIALS, target.op, actor, anonymous.url, message, evidence)
+        return NO_CREDENTIALS.finding(op=target.op, url=anonymous.url, message=message, evidence=evidence,
+                                      tenants=(actor,))
     malformed = target.replies.get("malformed")
     how = same_data(ctx, actor, malformed, base) if malformed is not None and cred is not None else None
     if how is None or malformed is None or cred is None:
@@ -110,7 +120,8 @@ async def judge_credentials(ctx: ProbeContext, actor: Tenant, cred: Credential |
     message = (f"{target.op.label} rejects anonymous requests ({anonymous.status}) but answered {malformed.status} "
                f"to {cred.name} carrying random garbage instead of {actor.name}'s credential, and {how}")
     evidence = steps(("baseline", base), ("attack", malformed), ("control", anonymous))
-    return make_finding(MALFORMED, target.op, actor, malformed.url, message, evidence, cred.name)
+    return MALFORMED.finding(op=target.op, url=malformed.url, message=message, evidence=evidence, tenants=(actor,),
+                             parameter=cred.name)
 
 
 async def private_proof(ctx: ProbeContext, actor: Tenant, target: Target) -> tuple[str | None, Exchange | None]:

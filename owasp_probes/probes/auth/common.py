@@ -7,17 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, fill_path
+from secscan.models import Severity
+from secscan_probes.engine.context import ProbeContext, ProbeRule, fill_path
 from secscan_probes.engine.discovery import own_values
-from secscan_probes.engine.evidence import EvidenceStep
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.schema import similarity
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
-from secscan.models import Severity
 
 SIMILAR = 0.9
-OWASP = "API2:2023"
 _SCHEME = re.compile(r"^([A-Za-z]+\s+)(\S.*)$")
 REBUILD = (" Evidence curls name forged tokens $SECSCAN_FORGED_<TENANT>_<VARIANT>; rebuild them from the tenant's "
            "token with secscan_probes.probes.auth.jwt_tools.")
@@ -118,14 +116,8 @@ def private_marker(ctx: ProbeContext, actor: Tenant, baseline: Exchange) -> str 
         for key, value in identity.items():
             if _IDENTITY_KEYS.match(str(key)) and isinstance(value, str) and len(value) >= 3 \
                     and value in baseline.text:
-                return key
+                return str(key)
     return None
-
-
-def make_finding(rule: ProbeRule, op: Operation, actor: Tenant, url: str, message: str,
-                 evidence: tuple[EvidenceStep, ...], parameter: str | None = None) -> ApiFinding:
-    return ApiFinding(rule.rule_id, rule.title, OWASP, rule.severity, rule.cwe, op.method, op.path, url,
-                      (actor.name,), True, message, evidence, parameter, (actor.role,), rule.description)
 
 
 def labels(ops: list[Operation]) -> str:

@@ -8,12 +8,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from secscan_probes.probes.auth.common import USER_ENUMERATION, make_finding
 from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.schema import properties, similarity
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
+from secscan_probes.probes.auth.common import USER_ENUMERATION
 
 LOGIN_WORDS = re.compile(r"log[_-]?in|sign[_-]?in|token|auth", re.IGNORECASE)
 USER_FIELD = re.compile(r"^(user|user_?name|login|e_?mail|email_?address|account|handle)$", re.IGNORECASE)
@@ -51,8 +51,9 @@ def existing_name(ctx: ProbeContext, tenant: Tenant, field: str) -> str:
     identity = identity if isinstance(identity, Mapping) else {}
     wanted = ("email", "mail", "e_mail") if EMAIL_FIELD.search(field) else (field, "username", "user_name", "login")
     for key in wanted:
-        if isinstance(identity.get(key), str) and identity[key]:
-            return identity[key]
+        value = identity.get(key)
+        if isinstance(value, str) and value:
+            return value
     return tenant.name
 
 
@@ -103,6 +104,6 @@ async def enumeration(ctx: ProbeContext, actor: Tenant) -> list[ApiFinding]:
                    f"{login.user_field} of tenant {actor.name} vs a random unknown one)")
         evidence = steps(("existing user, wrong password", replies[0]), ("unknown user", replies[2]),
                          ("existing user, repeated", replies[1]), ("unknown user, repeated", replies[3]))
-        found.append(make_finding(USER_ENUMERATION, login.op, actor, replies[0].url, message, evidence,
-                                  login.user_field))
+        found.append(USER_ENUMERATION.finding(op=login.op, url=replies[0].url, message=message, evidence=evidence,
+                                              tenants=(actor,), parameter=login.user_field))
     return found

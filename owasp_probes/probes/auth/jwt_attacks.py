@@ -7,19 +7,41 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from secscan_probes.probes.auth.common import (
-    ALG_NONE, EXPIRED, SIGNATURE, SIMILAR, WEAK_SECRET, Credential, Target, credential_of, labels,
-    make_finding, same_data, send_as, send_op,
-)
 from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, steps
 from secscan_probes.engine.http import Exchange
-from secscan_probes.probes.auth.jwt_tools import (
-    HS_DIGESTS, NONE_VARIANTS, Jwt, crack_hs, decode, expired_copy, forge_none, identity_claim, load_wordlist,
-    looks_like_jwt, resign_random, sign_hs, strip_signature, with_claims,
-)
 from secscan_probes.engine.schema import similarity
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
+from secscan_probes.probes.auth.common import (
+    ALG_NONE,
+    EXPIRED,
+    SIGNATURE,
+    SIMILAR,
+    WEAK_SECRET,
+    Credential,
+    Target,
+    credential_of,
+    labels,
+    same_data,
+    send_as,
+    send_op,
+)
+from secscan_probes.probes.auth.jwt_tools import (
+    HS_DIGESTS,
+    NONE_VARIANTS,
+    Jwt,
+    crack_hs,
+    decode,
+    expired_copy,
+    forge_none,
+    identity_claim,
+    load_wordlist,
+    looks_like_jwt,
+    resign_random,
+    sign_hs,
+    strip_signature,
+    with_claims,
+)
 
 NONE_NAMES = dict(zip(NONE_VARIANTS, ("alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"), strict=True))
 SIGNATURE_CHECKS = ("stripped", "random key")
@@ -139,7 +161,7 @@ async def probe_tokens(ctx: ProbeContext, f: Forgery, gated: list[Target],
     forged = _impersonation_tokens(ctx, f, victim, spelling, signature) if victim else {}
     op = ctx.identity_op
     sends = [send_op(ctx, op, op.path, {}, f.cred, tok) for tok in forged.values()] if op else []
-    _, *replies = await asyncio.gather(_send_all(ctx, f.cred, jobs), *sends)
+    _, replies = await asyncio.gather(_send_all(ctx, f.cred, jobs), asyncio.gather(*sends))
     return dict(zip(forged, replies, strict=True))
 
 
@@ -159,7 +181,8 @@ def flaw_finding(ctx: ProbeContext, f: Forgery, rule: ProbeRule, gated: list[Tar
     message += _impersonation_note(ctx, f, victim, forged)
     evidence = steps(("baseline", first.baseline), ("attack", attack), ("control", control),
                      ("impersonation", forged if victim and impersonated(ctx, f, victim, forged) else None))
-    return make_finding(rule, first.op, f.actor, attack.url, message, evidence, f.cred.name)
+    return rule.finding(op=first.op, url=attack.url, message=message, evidence=evidence, tenants=(f.actor,),
+                        parameter=f.cred.name)
 
 
 def _readable(check: str) -> str:
@@ -189,7 +212,8 @@ def weak_key_finding(ctx: ProbeContext, f: Forgery, where: Operation, victim: Vi
     impact = _impersonation_note(ctx, f, victim, forged, "a token signed with the recovered key")
     message += impact or " Impact not demonstrated: no identity operation or no second tenant with a JWT."
     evidence = steps(("victim baseline", victim.reply if victim else None), ("impersonation", forged))
-    return make_finding(WEAK_SECRET, where, f.actor, ctx.url(where.path), message, evidence, f.cred.name)
+    return WEAK_SECRET.finding(op=where, url=ctx.url(where.path), message=message, evidence=evidence,
+                               tenants=(f.actor,), parameter=f.cred.name)
 
 
 async def jwt_findings(ctx: ProbeContext, f: Forgery, gated: list[Target], key_location: Operation | None

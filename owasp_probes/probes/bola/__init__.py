@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar
+
 from secscan_probes.engine.context import ApiFinding, ProbeContext, first_of, gather, steps
-from secscan_probes.probes.bola.common import Attempt, attempts, body_of, finding, missing_id, values_for
-from secscan_probes.probes.bola.writes import delete_matrix, update_matrix
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.schema import similarity
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
+from secscan_probes.probes.bola.common import Attempt, attempts, body_of, finding, missing_id, values_for
+from secscan_probes.probes.bola.writes import delete_matrix, update_matrix
 
 SIMILAR = 0.9
+K = TypeVar("K", bound=Hashable)
+Call = tuple[Tenant, Operation, dict[str, Any]]  # ctx.call(tenant, op, path values)
 
 
 @probe("bola", owasp="API1:2023", title="Broken object level authorization", min_tenants=2)
@@ -37,7 +44,7 @@ def leaked(a: Attempt, attack: Exchange, baseline: Exchange, own: Exchange | Non
     return f"the response matches the owner's view (similarity {ratio:.2f})"
 
 
-async def read_matrix(ctx: ProbeContext, param: str, ops: list) -> list[ApiFinding]:
+async def read_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> list[ApiFinding]:
     """Owner baselines, one control per (operation, attacker), then every attack; all concurrent per phase."""
     tries = attempts(ctx, param, ops)
     firsts = {a.base_key: a for a in tries}
@@ -58,13 +65,13 @@ async def read_matrix(ctx: ProbeContext, param: str, ops: list) -> list[ApiFindi
     return found
 
 
-async def _gather(ctx: ProbeContext, jobs: dict) -> dict:
+async def _gather(ctx: ProbeContext, jobs: dict[K, Call]) -> dict[K, Exchange]:
     keys = list(jobs)
     replies = await gather(*(ctx.call(*jobs[k]) for k in keys))
     return dict(zip(keys, replies, strict=True))
 
 
-def judge_read(ctx: ProbeContext, a: Attempt, attack: Exchange, baselines: dict,
+def judge_read(ctx: ProbeContext, a: Attempt, attack: Exchange, baselines: Mapping[Any, Exchange],
                control: Exchange) -> ApiFinding | None:
     if not attack.ok:
         return None

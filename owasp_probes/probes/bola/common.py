@@ -7,18 +7,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext
+from secscan.models import Severity
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule
 from secscan_probes.engine.discovery import own_values
 from secscan_probes.engine.evidence import EvidenceStep
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.resources import Resource
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
-from secscan.models import Severity
 
 PER_OWNER = 2
-DESCRIPTION = ("A tenant can read, change or delete an object owned by another tenant by putting its id in the "
-               "request (OWASP API1:2023, CWE-639). Check the caller's ownership of the object on every operation.")
+BOLA = ProbeRule(
+    "bola", "Broken object level authorization", Severity.HIGH, 639,
+    "A tenant can read, change or delete an object owned by another tenant by putting its id in the request "
+    "(OWASP API1:2023, CWE-639). Check the caller's ownership of the object on every operation.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ class Attempt:
 def attempts(ctx: ProbeContext, param: str, ops: list[Operation], per_owner: int = PER_OWNER,
              origins: tuple[str, ...] | None = None) -> list[Attempt]:
     """Owner x object x foreign non-admin tenant x operation; public objects are left out."""
-    found = []
+    found: list[Attempt] = []
     for owner in ctx.tenants:
         objects = [r for r in ctx.resources.of(param, owner.name)
                    if not ctx.is_public(param, r.value) and (origins is None or r.origin in origins)]
@@ -79,7 +81,5 @@ def finding(a: Attempt, how: str, attack: Exchange, evidence: tuple[EvidenceStep
     verb = {"GET": "read", "DELETE": "deleted"}.get(a.op.method, "modified")
     message = (f"{a.attacker.name} ({a.attacker.role}) {verb} {a.owner.name}'s object {r.param}={r.value} "
                f"through {a.op.label}: {how}")
-    severity = Severity.HIGH if a.op.method == "GET" else Severity.CRITICAL
-    return ApiFinding("bola", "Broken object level authorization", "API1:2023", severity, 639, a.op.method,
-                      a.op.path, attack.url, (a.owner.name, a.attacker.name), True, message, evidence,
-                      r.param, a.roles, DESCRIPTION)
+    return BOLA.finding(op=a.op, url=attack.url, message=message, evidence=evidence, tenants=(a.owner, a.attacker),
+                        parameter=r.param, severity=Severity.HIGH if a.op.method == "GET" else Severity.CRITICAL)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
 from secscan_probes.engine.bodies import read_op_for, update_body
-from secscan_probes.probes.bola.common import Attempt, attempts, finding, values_for
+from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
 from secscan_probes.engine.discovery import create_object, producers_for
 from secscan_probes.engine.schema import free_text_field
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
+from secscan_probes.probes.bola.common import Attempt, attempts, finding, values_for
 
 MARKER_LEN = len("secscan-bola-00000000")
 GONE = (404, 410)
@@ -21,7 +21,7 @@ GONE = (404, 410)
 async def update_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> list[ApiFinding]:
     """One object per owner (secscan-created ones first); attackers take turns on it, one at a time."""
     tries = attempts(ctx, param, ops, per_owner=1, origins=("created",)) or attempts(ctx, param, ops, per_owner=1)
-    per_object: dict[tuple, list[Attempt]] = defaultdict(list)
+    per_object: dict[tuple[str, tuple[str, str], str], list[Attempt]] = defaultdict(list)
     for a in tries:
         per_object[a.base_key].append(a)
     results = await gather(*(_update_in_turn(ctx, group) for group in per_object.values()))

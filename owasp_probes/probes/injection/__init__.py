@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, first_of, steps
+from secscan.models import Severity
 from secscan_probes.engine.bodies import read_op_for, update_body
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, first_of, steps
 from secscan_probes.engine.discovery import own_values
-from secscan_probes.engine.http import BudgetExhausted
+from secscan_probes.engine.http import BudgetExhausted, Exchange
+from secscan_probes.engine.registry import probe
+from secscan_probes.engine.spec import Operation
+from secscan_probes.engine.tenants import Tenant
 from secscan_probes.probes.injection.checks import (
     NoSqlHit,
     Probed,
@@ -26,12 +31,7 @@ from secscan_probes.probes.injection.checks import (
 )
 from secscan_probes.probes.injection.oracles import server_error
 from secscan_probes.probes.injection.targets import Target, inputs_of, produced_param, send, settle
-from secscan_probes.engine.registry import probe
-from secscan_probes.engine.spec import Operation
-from secscan_probes.engine.tenants import Tenant
-from secscan.models import Severity
 
-OWASP = "API8:2023"
 LOGIN = re.compile(r"log-?in|sign-?in|auth|session|token", re.IGNORECASE)
 
 
@@ -54,7 +54,7 @@ RULES = {r.rule_id: r for r in (
 )}
 
 
-@probe("injection", owasp=OWASP, title="Injection (SQL, NoSQL, OS command, template, path traversal)")
+@probe("injection", owasp="API8:2023", title="Injection (SQL, NoSQL, OS command, template, path traversal)")
 async def injection(ctx: ProbeContext) -> list[ApiFinding]:
     """Every string input of every operation; timing checks run last, one at a time."""
     before, targets = ctx.client.requests_made, await _targets(ctx)
@@ -96,11 +96,11 @@ async def _targets(ctx: ProbeContext) -> list[Target]:
     return chosen
 
 
-def _path_values(ctx: ProbeContext, op: Operation, actor: Tenant) -> dict | None:
+def _path_values(ctx: ProbeContext, op: Operation, actor: Tenant) -> dict[str, Any] | None:
     """Writes only touch objects secscan created for the actor; reads use the actor's own objects."""
     if op.method not in ("PUT", "PATCH"):
         return {**dict(ctx.spec.example(op).path), **own_values(ctx, actor)}
-    mine: dict = {}
+    mine: dict[str, Any] = {}
     for r in ctx.created:  # the earliest: later ones may be sacrificial objects another probe deleted
         if r.owner == actor.name:
             mine.setdefault(r.param, r.value)
@@ -130,15 +130,12 @@ async def _probe_target(ctx: ProbeContext, t: Target) -> tuple[list[ApiFinding],
 
 
 # --- findings ---------------------------------------------------------------------------------------------------------
-def _finding(rule_id: str, t: Target, parameter: str, signals: list[Signal], control_step: tuple,
+def _finding(rule_id: str, t: Target, parameter: str, signals: list[Signal], control_step: tuple[str, Exchange | None],
              message: str) -> ApiFinding:
-    rule = RULES[rule_id]
     attack = next((x for s in signals for _, x in s.steps if x is not None), t.baseline)
     pairs = (("baseline", t.baseline), *(step for s in signals for step in s.steps), control_step)
-    return ApiFinding(
-        rule.rule_id, rule.title, OWASP, rule.severity, rule.cwe, t.op.method, t.op.path,
-        attack.url if attack else "", (t.tenant.name,) if t.tenant else (), True, message, steps(*pairs),
-        parameter, (t.tenant.role,) if t.tenant else (), rule.description)
+    return RULES[rule_id].finding(op=t.op, url=attack.url if attack else "", message=message, evidence=steps(*pairs),
+                                  tenants=(t.tenant,) if t.tenant else (), parameter=parameter)
 
 
 def _sql_finding(t: Target, p: Probed, extra: Signal | None) -> list[ApiFinding]:
@@ -179,7 +176,7 @@ def _unhandled_note(ctx: ProbeContext, t: Target, p: Probed) -> None:
     """A 5xx to a quote with no SQL signal is reported as a note, never as SQL injection."""
     if p.quote_error is None:
         return
-    if server_error(p.control):
+    if p.control is not None and server_error(p.control):
         ctx.client.note("note", f"injection: {t.op.label} {p.inp.label} answers {p.quote_error.status} to a quote and "
                                 f"{p.control.status} to a harmless random string too: broken input handling, "
                                 "no sign of injection")

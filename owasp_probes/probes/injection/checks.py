@@ -82,7 +82,8 @@ def sql_pairs(t: Target, p: Probed) -> list[tuple[str, str, str, Exchange | None
     return [(f, a.format(v=prefix), b.format(v=prefix), ref, ref_value) for f, a, b in chosen]
 
 
-def _boolean_holds(t: Target, p: Probed, pair: tuple, true: Exchange | None, false: Exchange | None) -> bool:
+def _boolean_holds(t: Target, p: Probed, pair: tuple[Any, ...], true: Exchange | None,
+                   false: Exchange | None) -> bool:
     _family, true_value, false_value, ref, ref_value = pair
     if not differs(true, true_value, false, false_value):
         return False
@@ -166,7 +167,7 @@ def _template_payload(form: str, value: str, n: Product) -> tuple[str, str, str]
     return value + expression, n.value, expression
 
 
-async def _evaluated(ctx: ProbeContext, t: Target, p: Probed, forms: tuple, build: Any, out: list[Signal],
+async def _evaluated(ctx: ProbeContext, t: Target, p: Probed, forms: tuple[Any, ...], build: Any, out: list[Signal],
                      kind: str) -> bool:
     """Screen every form once; confirm the first evaluated one with fresh numbers. True if any evaluated."""
     numbers = [product() for _ in forms]
@@ -259,9 +260,9 @@ async def _nosql_variant(ctx: ProbeContext, t: Target, fields: list[Probed],
         attack = await send_body(ctx, t, _body_with(t, fields, operator))
         if attack is None or not attack.ok:
             continue
-        contradicting = ({"$eq": "secscan-" + secrets.token_hex(6)}, {"$in": []})
+        contradicting: tuple[dict[str, Any], ...] = ({"$eq": "secscan-" + secrets.token_hex(6)}, {"$in": []})
         checks = await settle(send_body(ctx, t, _body_with(t, fields, c)) for c in contradicting)
-        if all(failed(c) for c in checks):
+        if plain is not None and all(failed(c) for c in checks):
             return NoSqlHit(tuple(p.inp for p in fields), operator, plain, attack, tuple(c for c in checks if c))
         return None
     return None

@@ -95,7 +95,8 @@ def body_fields(schema: Any, prefix: tuple[str | int, ...] = (), depth: int = 0)
         elif kind == "object":
             found += body_fields(sub, (*prefix, name), depth + 1)
         elif kind == "array":
-            items = next((v.get("items") for v in variants(sub) if isinstance(v.get("items"), Mapping)), {})
+            items: Mapping[str, Any] = next((v["items"] for v in variants(sub) if isinstance(v.get("items"), Mapping)),
+                                            {})
             if type_of(items) == "string" and _is_string(items):
                 found.append(Input("body", (*prefix, name, 0)))
             elif type_of(items) == "object":

@@ -4,35 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
+from secscan.models import Severity
 from secscan_probes.engine.bodies import item_read_for, read_op_for, update_body
+from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, gather, steps
 from secscan_probes.engine.discovery import id_from, new_object_body, own_values
 from secscan_probes.engine.http import Exchange
-from secscan_probes.probes.property_authz.values import SENSITIVE, candidate_properties, same, unique_value
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.resources import Resource
 from secscan_probes.engine.schema import item_schema, properties
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
-from secscan.models import Severity
+from secscan_probes.probes.property_authz.values import SENSITIVE, candidate_properties, same, unique_value
 
-MASS = ("mass-assignment", "Mass assignment of protected properties", 915,
-        "The API stores properties the client is not allowed to set (privilege, ownership, balance...). "
-        "Bind only the documented writable properties (OWASP API3:2023, CWE-915).")
-EXPOSURE = ("excessive-data", "Excessive data exposure", 213,
-            "Responses carry sensitive properties that the response schema does not document "
-            "(password hashes, tokens, secrets). Serialise responses through an explicit schema (OWASP API3:2023).")
+MASS = ProbeRule(
+    "mass-assignment", "Mass assignment of protected properties", Severity.HIGH, 915,
+    "The API stores properties the client is not allowed to set (privilege, ownership, balance...). "
+    "Bind only the documented writable properties (OWASP API3:2023, CWE-915).")
+EXPOSURE = ProbeRule(
+    "excessive-data", "Excessive data exposure", Severity.HIGH, 213,
+    "Responses carry sensitive properties that the response schema does not document "
+    "(password hashes, tokens, secrets). Serialise responses through an explicit schema (OWASP API3:2023).")
 
 
 def actor_of(ctx: ProbeContext) -> Tenant:
     """The tenant that acts on its own objects: the first non-admin one."""
     return next((t for t in ctx.tenants if not t.is_admin), ctx.tenants.tenants[0])
-
-
-def make(rule: tuple, op: Operation, actor: Tenant, url: str, names: list[str], message: str,
-         evidence: tuple) -> ApiFinding:
-    return ApiFinding(rule[0], rule[1], "API3:2023", Severity.HIGH, rule[2], op.method, op.path, url, (actor.name,),
-                      True, message, evidence, ",".join(sorted(names)), (actor.role,), rule[3])
 
 
 @probe("mass-assignment", owasp="API3:2023", title="Mass assignment")
@@ -79,10 +75,12 @@ async def _mass_one(ctx: ProbeContext, op: Operation, actor: Tenant) -> ApiFindi
     message = (f"{op.label} stored undeclared/protected propert{'y' if len(persisted) == 1 else 'ies'} "
                f"{', '.join(sorted(persisted))} sent by {actor.name}; {read.label} returns the injected values")
     evidence = steps(("baseline", before), ("attack", write), ("read-back", after))
-    return make(MASS, op, actor, write.url, persisted, message, evidence)
+    return MASS.finding(op=op, url=write.url, message=message, evidence=evidence, tenants=(actor,),
+                        parameter=",".join(sorted(persisted)))
 
 
-def _injection(ctx: ProbeContext, op: Operation, read: Operation, actor: Tenant, current: dict) -> dict[str, Any]:
+def _injection(ctx: ProbeContext, op: Operation, read: Operation, actor: Tenant,
+               current: dict[str, Any]) -> dict[str, Any]:
     peers = sorted(ctx.others(actor), key=lambda t: t.is_admin)  # an id a regular tenant can read back
     others = [body.get("id") for t in peers if isinstance(body := ctx.identities.get(t.name), dict) and body.get("id")]
     kinds = candidate_properties(op.body_schema, read.success_schema())
@@ -91,7 +89,7 @@ def _injection(ctx: ProbeContext, op: Operation, read: Operation, actor: Tenant,
 
 
 async def _read_back(ctx: ProbeContext, op: Operation, read: Operation, param: str | None, actor: Tenant,
-                     write: Exchange, values: dict) -> tuple[Exchange | None, dict]:
+                     write: Exchange, values: dict[str, Any]) -> tuple[Exchange | None, dict[str, Any]]:
     """Update: the same GET as the actor. Create: GET the new object, as the actor, else as another tenant."""
     if not write.ok:
         return None, values
@@ -120,7 +118,7 @@ async def excessive_data(ctx: ProbeContext) -> list[ApiFinding]:
     return [item for item in results if item]
 
 
-async def _exposure_one(ctx: ProbeContext, op: Operation, actor: Tenant, mine: dict) -> ApiFinding | None:
+async def _exposure_one(ctx: ProbeContext, op: Operation, actor: Tenant, mine: dict[str, Any]) -> ApiFinding | None:
     if op.method == "GET":
         reply = await ctx.call(actor, op, mine)
     else:  # an idempotent write: the current representation sent back unchanged
@@ -134,7 +132,8 @@ async def _exposure_one(ctx: ProbeContext, op: Operation, actor: Tenant, mine: d
         return None
     message = (f"{op.label} returns sensitive properties the response schema does not declare: "
                f"{', '.join(names)} (values withheld)")
-    return make(EXPOSURE, op, actor, reply.url, names, message, steps(("response", reply)))
+    return EXPOSURE.finding(op=op, url=reply.url, message=message, evidence=steps(("response", reply)),
+                            tenants=(actor,), parameter=",".join(sorted(names)))
 
 
 def undeclared_sensitive(reply: Exchange, op: Operation) -> list[str]:
