@@ -452,8 +452,8 @@ def drive_secscan(stages_path: Path, cli_args: list[str]) -> None:
     base = cli_progress.RunProgress
 
     class StageLog(base):  # type: ignore[misc, valid-type]
-        def __init__(self, enabled: bool, budget: int) -> None:
-            super().__init__(enabled, budget)
+        def __init__(self, enabled: bool) -> None:
+            super().__init__(enabled)
             self.seen = 0
             log.append({"stage": "preflight", "at": 0, "t": time.monotonic()})
 

@@ -1,6 +1,7 @@
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 app = Flask(__name__)
 # ruleid: csrf-protection-disabled
@@ -19,3 +20,19 @@ def transfer(request):
 @csrf_protect
 def transfer_safe(request):
     return JsonResponse({"ok": True})
+
+
+csrf = CSRFProtect(app)
+
+
+# ruleid: csrf-protection-disabled
+@csrf.exempt
+@app.route("/webhook", methods=["POST"])
+def webhook():
+    return "ok"
+
+
+# ok: csrf-protection-disabled
+@app.route("/form", methods=["POST"])
+def form_post():
+    return "ok"

@@ -13,6 +13,7 @@ from secscan.cli_common import (
     EXIT_CODES,
     Progress,
     api_options,
+    check_outputs,
     output_options,
     overrides,
     policy_options,
@@ -33,6 +34,7 @@ def api(ctx: click.Context, /, openapi: str | None, output: str, fmt: str, html:
 
     --openapi and --tokens are required here or in the config's [api] table. Every option can also come from
     that table (command line wins); suppressions and --baseline apply as for `secscan static`."""
+    check_outputs(output, html)
     local = openapi and not pipeline.is_url(openapi) and Path(openapi).exists()
     request = pipeline.ScanRequest(start=Path(openapi) if local and openapi else Path.cwd(), static=False, api=True,
                                    config_file=config_file,

@@ -6,23 +6,27 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from click.core import ParameterSource
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
-from secscan import html_report, report
+from secscan import __version__, html_report, report, wording
 from secscan.config import ApiSettings, SecscanConfig
 from secscan.errors import UsageError
 from secscan.models import Review, Severity, ToolRun
 from secscan.pipeline import ScanResult
 from secscan.policy import Verdict
 from secscan.sarif import dumps, to_sarif
-from secscan.targets import Targets
+from secscan.targets import Targets, find_root, git
 from secscan.tools import TOOLS
 from secscan.tools.base import DEFAULT_TIMEOUT
 
@@ -152,11 +156,15 @@ def static_options(command: Callable[..., Any]) -> Callable[..., Any]:
 API_KEYS = {"openapi": "api.openapi", "tokens": "api.tokens", "base_url": "api.base_url", "probes": "api.probes",
             "max_requests": "api.max_requests", "rate": "api.rate", "request_timeout": "api.timeout",
             "allow_destructive": "api.allow_destructive", "concurrency": "api.concurrency", "burst": "api.burst",
-            "burst_window": "api.burst_window"}
+            "burst_window": "api.burst_window", "op_include": "api.include", "op_exclude": "api.exclude",
+            "exclude_deprecated": "api.exclude_deprecated", "allow_unsafe": "api.allow_unsafe",
+            "allow_external_refs": "api.allow_external_refs", "max_response_bytes": "api.max_response_bytes",
+            "proxy": "api.proxy", "min_coverage": "api.min_coverage"}
 
 
-def api_options(timeout_flag: str) -> Decorator:
-    """The API probes' settings (api, and scan with `--api-timeout`); defaults live in the config model."""
+def api_options(timeout_flag: str, prefix: str = "") -> Decorator:
+    """The API probes' settings (api; scan with `--api-timeout`, `--api-include`, `--api-exclude`); defaults live
+    in the config model."""
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         return _apply(command, [
             click.option("--openapi", metavar="PATH_OR_URL",
@@ -170,15 +178,17 @@ def api_options(timeout_flag: str) -> Decorator:
             click.option("--probes", callback=probe_list, metavar="LIST",
                          help="Comma-separated probes. [config: api.probes; default: all]"),
             click.option("--max-requests", type=click.IntRange(min=1), metavar="N",
-                         help="Global request budget; the run stops cleanly when it is used up. [config: "
-                              "api.max_requests]" + _default(ApiSettings, "max_requests")),
+                         help="Global request budget, shared fairly between the probes (what one leaves over goes "
+                              "to the next); a probe that reaches its share stops and the run cannot pass. [config: "
+                              "api.max_requests; default: 60 per callable operation, at least 2000]"),
             click.option("--rate", type=click.FloatRange(min=0.1), metavar="R",
                          help="Client-side limit, requests per second. [config: api.rate; default: unlimited]"),
             click.option(timeout_flag, "request_timeout", type=click.FloatRange(min=0.1), metavar="SECONDS",
                          help="Seconds per request. [config: api.timeout]" + _default(ApiSettings, "timeout")),
             click.option("--allow-destructive", is_flag=True,
-                         help="Allow DELETE probes (only on objects secscan created) and delete secscan's objects "
-                              "afterwards. [config: api.allow_destructive]"),
+                         help="Also send DELETE probes and injection payloads to operations that create objects or "
+                              "update them (only on objects secscan created). Every run deletes what it created, "
+                              "where the spec has a DELETE. [config: api.allow_destructive]"),
             click.option("--concurrency", type=click.IntRange(min=1, max=64), metavar="N",
                          help="Requests in flight at once. [config: api.concurrency]"
                               + _default(ApiSettings, "concurrency")),
@@ -189,6 +199,29 @@ def api_options(timeout_flag: str) -> Decorator:
             click.option("--burst-window", type=click.FloatRange(min=0.1), metavar="SECONDS",
                          help="rate-limit probe: seconds the burst must fit in. [config: api.burst_window]"
                               + _default(ApiSettings, "burst_window")),
+            click.option(f"--{prefix}include", "op_include", multiple=True, metavar="OPERATION",
+                         help="Probe only these operations (repeatable): 'METHOD /path/glob', '/path/glob', an "
+                              "operationId or 'tag:NAME'. [config: api.include]"),
+            click.option(f"--{prefix}exclude", "op_exclude", multiple=True, metavar="OPERATION",
+                         help="Never call these operations (repeatable; same forms as --include). [config: "
+                              "api.exclude]"),
+            click.option("--exclude-deprecated", is_flag=True,
+                         help="Never call operations the spec marks deprecated. [config: api.exclude_deprecated]"),
+            click.option("--allow-unsafe", multiple=True, metavar="OPERATION",
+                         help="Call an operation the unsafe classifier holds back (logout, reset, re-create or drop "
+                              "data, shut down...), same forms as --include (repeatable). [config: api.allow_unsafe]"),
+            click.option("--allow-external-refs", is_flag=True,
+                         help="Resolve $refs that leave the spec (other hosts, files outside its directory). "
+                              "[config: api.allow_external_refs]"),
+            click.option("--max-response-bytes", type=click.IntRange(min=1024), metavar="N",
+                         help="Largest decoded response body read; a bigger one is an 'unusable response' note. "
+                              "[config: api.max_response_bytes]" + _default(ApiSettings, "max_response_bytes")),
+            click.option("--proxy", metavar="URL",
+                         help="Send the probes through this proxy (e.g. an intercepting proxy); HTTP(S)_PROXY in "
+                              "the environment is ignored. [config: api.proxy]"),
+            click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
+                         help="Fail (exit 3) when fewer than PERCENT of the callable operations answered 2xx to a "
+                              "tenant. [config: api.min_coverage]" + _default(ApiSettings, "min_coverage")),
         ])
     return decorate
 
@@ -220,6 +253,11 @@ def _config_value(value: Any) -> Any:
     return value
 
 
+def own_files(*outputs: str | Path | None) -> tuple[Path, ...]:
+    """The files a command writes (-o, --html, baseline --file): never scanned (ScanRequest.own_files)."""
+    return tuple(Path(p) for p in outputs if p is not None and str(p) != "-")
+
+
 def timeout_given(ctx: click.Context) -> bool:
     return ctx.get_parameter_source("timeout") in _OVERRIDING if "timeout" in ctx.params else False
 
@@ -228,13 +266,19 @@ def timeout_given(ctx: click.Context) -> bool:
 
 
 class Progress:
-    """The CLI's observer: what is scanned, each tool as it finishes, a progress bar for API runs."""
+    """The CLI's observer: what is scanned, each tool as it finishes, a progress bar for API runs. The latest one
+    keeps the runs finished so far, so that an internal error can still write them (`write_partial`)."""
+
+    current: Progress | None = None
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.runs: list[ToolRun] = []
+        self.root: Path | None = None
+        Progress.current = self
 
     def scanning(self, targets: Targets, tools: Sequence[str]) -> None:
+        self.root = targets.root
         if not self.quiet:
             stderr.print(f"secscan: scanning {len(targets.files)} files under {targets.root} with {', '.join(tools)}")
 
@@ -243,10 +287,53 @@ class Progress:
         if not self.quiet:
             stderr.print(f"  {run.tool}: {run.status.value}, {len(run.findings)} findings, {run.wall_seconds:.1f}s")
 
-    def api_progress(self, budget: int) -> Any:
+    def api_progress(self) -> Any:
         from secscan.cli_progress import RunProgress
 
-        return RunProgress(not self.quiet, budget)
+        return RunProgress(not self.quiet)
+
+
+# --- before anything runs, and after an internal error --------------------------------------------------------
+
+
+_sarif_output: list[str] = []  # the SARIF path of the running command, for `write_partial`
+
+
+def check_outputs(sarif: str | Path | None, *others: str | Path | None) -> None:
+    """Fail (exit 2) before scanning when an output file cannot be written, not after a long scan. The file is
+    created and removed again, so a failed scan never leaves an empty one behind."""
+    _sarif_output[:] = [str(sarif)] if sarif is not None else []
+    named = [Path(g).resolve() for g in (sarif, *others) if g is not None and str(g) != "-"]
+    if len(set(named)) < len(named):
+        twice = next(p for p in named if named.count(p) > 1)
+        raise UsageError(f"two outputs name the same file ({twice}): one report would overwrite the other")
+    for given in (sarif, *others):
+        if given is None or str(given) == "-":
+            continue
+        path = Path(given)
+        existed = path.exists()
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(21, "Is a directory")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if not existed:
+            path.unlink(missing_ok=True)
+
+
+def write_partial() -> tuple[int, str | None]:
+    """After an internal error: the SARIF of every run that finished before it -> (runs written, where)."""
+    progress = Progress.current
+    output = _sarif_output[0] if _sarif_output else None
+    if progress is None or not progress.runs or output is None:
+        return 0, output
+    from secscan.policy import decide
+
+    emit(progress.runs, decide(progress.runs), output, "none", progress.root or Path.cwd())
+    return len(progress.runs), output
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -256,15 +343,27 @@ def render(result: ScanResult, output: str | None, fmt: str, html: Path | None, 
            hypothetical: bool = False) -> int:
     """SARIF to `output`, HTML, `fmt` on stdout, warnings and the summary on stderr; returns the exit code.
     `hypothetical`: the command does not exit with the verdict's code (the demo), so the summary says what the
-    gate *would* do."""
+    gate *would* do. The summary ends with the findings that fail the policy and where the reports went."""
     emit(result.runs, result.verdict, output, fmt, result.root, result.review)
     if html is not None:
-        write_file(html, html_report.render(result.runs, result.verdict, result.review))
+        write_file(html, html_report.render(result.runs, result.verdict, result.review, facts=report_facts(result)))
     warn(result.runs)
     review_warnings(result.review)
     if not quiet:
         summarise(result.runs, result.verdict, hypothetical)
+        for line in report.failing_lines(result.runs, result.policy):
+            say(line)
+        for kind, path in (("SARIF", output), ("HTML", str(html) if html is not None else None)):
+            if path is not None:
+                say(wording.output_line(kind, path))
+    if fmt == "text" and not any(r.findings for r in result.runs):
+        say(wording.NO_FINDINGS)
     return result.verdict.exit_code
+
+
+def say(text: str, style: str | None = None) -> None:
+    """One line on stderr, control characters stripped, never read as rich markup or emoji codes."""
+    stderr.print(Text(report.one_line(text), style=style or ""), emoji=False)
 
 
 def emit(runs: Sequence[ToolRun], verdict: Verdict, output: str | None, fmt: str, root: Path,
@@ -290,23 +389,39 @@ def write_file(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def summary_table(runs: Sequence[ToolRun], verdict: Verdict, hypothetical: bool = False) -> Table:
-    table = Table(caption=report.verdict_line(verdict, hypothetical), caption_justify="left")
+def summary_table(runs: Sequence[ToolRun]) -> Table:
+    """One row per tool; no title and no caption (`summarise` prints the verdict below it)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), collapse_padding=True)
     for column in report.SUMMARY_COLUMNS:
-        table.add_column(column, justify="left" if column in ("tool", "status") else "right",
-                         no_wrap=column == "tool")
+        table.add_column(column, justify="left" if column in ("tool", "status") else "right", no_wrap=True)
     for row in report.summary_rows(runs):
-        status = row[1] if row[1] == "ok" else f"[bold red]{row[1]}[/]"
-        table.add_row(escape(row[0]), status, *row[2:])
+        name, status = report.one_line(row[0]), report.one_line(row[1])
+        table.add_row(name, status if status == "ok" else Text(status, style="bold red"), *row[2:])
     return table
+
+
+def print_table(table: Table) -> None:
+    """Print `table` at its natural width even on a narrow terminal (the terminal wraps; rich would cut
+    columns, e.g. the tool name)."""
+    needed = Measurement.get(stderr, stderr.options.update(width=10_000), table).maximum
+    width = stderr.width
+    stderr.width = max(width, needed)
+    try:
+        stderr.print(table)
+    finally:
+        stderr.width = width
 
 
 def summarise(runs: Sequence[ToolRun], verdict: Verdict, hypothetical: bool = False) -> None:
     for line in report.problems(runs):
-        stderr.print(f"[red]error[/]: {escape(line)}")
-    stderr.print(summary_table(runs, verdict, hypothetical))
+        stderr.print(f"[red]error[/]: {escape(report.one_line(line))}", emoji=False)
+    print_table(summary_table(runs))
+    say(report.verdict_line(verdict, hypothetical), "bold green" if verdict.passed else "bold red")
+    for run in runs:  # a PASS covers what was tested: say how much that was
+        if summary := report.coverage_summary(run):
+            say(f"{run.tool} coverage: {summary}")
     for note in verdict.notes:
-        stderr.print(f"note: {escape(note)}")
+        say(f"note: {note}")
 
 
 def warn(runs: Sequence[ToolRun]) -> None:
@@ -314,14 +429,78 @@ def warn(runs: Sequence[ToolRun]) -> None:
     for run in runs:
         for note in run.notifications:
             if note.level == "warning":
-                stderr.print(f"[yellow]warning[/]: {run.tool}: {escape(note.message)}")
+                stderr.print(f"[yellow]warning[/]: {escape(report.one_line(f'{run.tool}: {note.message}'))}",
+                             emoji=False)
 
 
 def review_warnings(review: Review) -> None:
     """Expired and stale suppressions and unhonoured markers: printed even with -q (they need a decision)."""
-    for line in review.expired:
-        stderr.print(f"[yellow]warning[/]: expired suppression: {escape(line)}")
-    for line in review.stale:
-        stderr.print(f"[yellow]warning[/]: stale suppression: {escape(line)}")
-    for line in review.warnings:
-        stderr.print(f"[yellow]warning[/]: {escape(line)}")
+    lines = [*(f"expired suppression: {x}" for x in review.expired), *(f"stale suppression: {x}" for x in review.stale),
+             *review.warnings]
+    for line in lines:
+        stderr.print(f"[yellow]warning[/]: {escape(report.one_line(line))}", emoji=False)
+
+
+# --- what the HTML report says about the scan ---------------------------------------------------------------------
+
+
+def report_facts(result: ScanResult) -> html_report.ReportFacts:
+    """What was scanned (targets or SARIF inputs, API base URL, git commit and branch of the root), built here so
+    that html_report stays a pure function; git is asked through secscan.targets.git."""
+    from secscan.snippets import read_snippets
+
+    plan = result.plan
+    request = plan.request
+    api = plan.api
+    commit = (git(result.root, "rev-parse", "HEAD", timeout=10) or "").strip() or None
+    branch = (git(result.root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10) or "").strip() or None
+    return html_report.ReportFacts(
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), version=__version__,
+        root=str(result.root), targets=_targets(result), sarif_inputs=tuple(str(p) for p in request.sarif_inputs),
+        base_url=api.base_url if api is not None else None, openapi=api.openapi if api is not None else None,
+        commit=commit, branch=None if branch == "HEAD" else branch, policy=result.policy,
+        snippets=read_snippets(result.runs, result.root) if _may_quote_source(result) else {})
+
+
+def _may_quote_source(result: ScanResult) -> bool:
+    """Source lines go into the HTML for a scan of the user's tree; for `gate` (a SARIF file from anywhere, which
+    names its own root and paths) only when that root is a git checkout, never `/` or a home directory."""
+    if not result.plan.request.sarif_inputs:
+        return True
+    root = result.root.resolve()
+    return (root / ".git").exists() and root != Path(root.anchor) and root != Path.home().resolve()
+
+
+def _targets(result: ScanResult) -> tuple[str, ...]:
+    """The static targets as given (repo-relative when inside the root); none for gate and API-only runs."""
+    plan = result.plan
+    if plan.targets is None:
+        return ()
+    chosen = [*plan.request.paths] or [Path(p) for p in plan.config.paths] or [plan.request.start]
+    out = []
+    for path in chosen:
+        try:
+            out.append(path.resolve().relative_to(result.root).as_posix() or ".")
+        except ValueError:
+            out.append(str(path))
+    return tuple(out)
+
+
+# --- gate: which checkout the SARIF's paths belong to ------------------------------------------------------------
+
+
+def gate_root(sarif_files: Sequence[Path], given: Path | None) -> Path:
+    """--root when given, else the SARIF's own %SRCROOT% when that directory exists here, else the git root of
+    the current directory, said on stderr (the paths, inline markers and suppressions depend on it)."""
+    from secscan.sarif_read import declared_roots
+
+    if given is not None:
+        return given.resolve()
+    declared = declared_roots(sarif_files)
+    here = next((path for _, path in declared if path.is_dir()), None)
+    if here is not None:
+        return here.resolve()
+    fallback = find_root(Path.cwd())
+    why = wording.srcroot_missing(declared[0][0]) if declared else wording.NO_SRCROOT
+    say(f"note: {wording.assumed_root(str(fallback), why)}")
+    return fallback

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from secscan import pipeline
-from secscan.cli_common import Progress, render, stderr
+from secscan.cli_common import Progress, check_outputs, render, stderr
 from secscan.errors import EXIT_OK, EXIT_SCAN_ERROR, UsageError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +47,7 @@ def demo(output: str, html: Path | None) -> None:
     127.0.0.1. Writes one SARIF and prints the summary, with the default configuration.
 
     Exits 0 when every tool ran (the example is vulnerable on purpose, so findings are expected), 3 otherwise."""
+    check_outputs(output, html)
     paths = demo_paths()
     try:
         from secscan_demo.serve import serve
@@ -63,8 +64,7 @@ def demo(output: str, html: Path | None) -> None:
                        "api.tokens": str(tokens), "api.base_url": base_url, "api.allow_destructive": True})
         result = pipeline.run(request, Progress(False))
     code = render(result, output, "none", html, quiet=False, hypothetical=True)
-    stderr.print(f"SARIF written to {output}; the demo apps are vulnerable on purpose, so a failing verdict is "
-                 "expected.")
+    stderr.print("The demo apps are vulnerable on purpose, so a failing verdict is expected.")
     sys.exit(EXIT_SCAN_ERROR if code == EXIT_SCAN_ERROR else EXIT_OK)
 
 

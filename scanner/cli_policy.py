@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from secscan import pipeline
+from secscan import pipeline, wording
 from secscan.baseline import Baseline, build, load_baseline
 from secscan.baseline import dumps as baseline_dumps
 from secscan.cli_common import (
@@ -18,8 +18,11 @@ from secscan.cli_common import (
     STATIC_KEYS,
     Progress,
     api_options,
+    check_outputs,
+    gate_root,
     output_options,
     overrides,
+    own_files,
     policy_options,
     render,
     static_options,
@@ -47,7 +50,7 @@ def _scan_request(ctx: click.Context, path: Path | None, **extra: Any) -> pipeli
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @output_options("secscan.sarif")
 @static_options
-@api_options("--api-timeout")
+@api_options("--api-timeout", prefix="api-")
 @policy_options
 @click.pass_context
 def scan(ctx: click.Context, /, path: Path | None, output: str, fmt: str, html: Path | None, quiet: bool,
@@ -55,7 +58,8 @@ def scan(ctx: click.Context, /, path: Path | None, output: str, fmt: str, html: 
     """Scan PATH (default: the config's paths, else the current directory) with the static tools and, when an
     OpenAPI spec and tokens are configured or given, the API probes: one SARIF log and one verdict, with
     suppressions and the baseline applied."""
-    result = pipeline.run(_scan_request(ctx, path), Progress(quiet))
+    check_outputs(output, html)
+    result = pipeline.run(_scan_request(ctx, path, own_files=own_files(output, html)), Progress(quiet))
     sys.exit(render(result, output, fmt, html, quiet))
 
 
@@ -63,8 +67,9 @@ def scan(ctx: click.Context, /, path: Path | None, output: str, fmt: str, html: 
                                         "not run (3).")
 @click.argument("sarif_files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Repository root the SARIF paths are relative to (default: the git root of the current "
-                   "directory): where inline markers and .secscan-ignore.yaml are read.")
+              help="Repository root the SARIF paths are relative to (default: the SARIF's own %SRCROOT% when that "
+                   "directory exists here, else the git root of the current directory): where inline markers and "
+                   ".secscan-ignore.yaml are read.")
 @output_options(None)
 @policy_options
 @click.pass_context
@@ -73,7 +78,8 @@ def gate(ctx: click.Context, /, sarif_files: tuple[Path, ...], root: Path | None
     """Evaluate the policy over existing SARIF files (secscan's or any other tool's): suppressions, baseline,
     fail_on and tool failures, exactly as a scan would. With -o, also write the evaluated results as SARIF
     (secscan's normalised form, with suppressions and baselineState)."""
-    base = (root or find_root(Path.cwd())).resolve()
+    check_outputs(output, html)
+    base = gate_root(sarif_files, root)
     request = pipeline.ScanRequest(start=base, static=False, config_file=config_file, sarif_inputs=sarif_files,
                                    root=base, overrides=overrides(ctx, {"fail_on": "fail_on"}))
     sys.exit(render(pipeline.run(request), output, fmt, html, quiet))
@@ -100,7 +106,7 @@ def merge(sarif_files: tuple[Path, ...], output: str, rename_duplicates: bool) -
         sys.stdout.write(text)
     else:
         write_file(Path(output), text)
-    stderr.print(f"secscan: merged {len(merged['runs'])} runs from {len(logs)} files into {output}")
+    stderr.print(wording.merged(len(merged["runs"]), len(logs), output))
     sys.exit(EXIT_OK)
 
 
@@ -121,7 +127,7 @@ def _baseline_command(name: str, doc: str):  # type: ignore[no-untyped-def]
     @click.option("--from-sarif", multiple=True, type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
                   help="Take the findings from these SARIF files instead of scanning (repeatable).")
     @static_options
-    @api_options("--api-timeout")
+    @api_options("--api-timeout", prefix="api-")
     @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
                   help="Configuration file (default: discovered from PATH).")
     @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
@@ -140,7 +146,7 @@ def _write_baseline(ctx: click.Context, mode: str, path: Path | None, file: Path
         request = pipeline.ScanRequest(start=root, static=False, config_file=ctx.params.get("config_file"),
                                        sarif_inputs=from_sarif, root=root, apply_baseline=False)
     else:
-        request = _scan_request(ctx, path, apply_baseline=False)
+        request = _scan_request(ctx, path, apply_baseline=False, own_files=own_files(file))
     plan = pipeline.prepare(request)
     target = _baseline_file(file, plan.effective, plan.root)
     previous = _previous(target, mode)

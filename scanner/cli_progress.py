@@ -14,14 +14,19 @@ SHOW_AFTER = 2.0
 class RunProgress:
     """Counts requests against the budget and shows the current stage; a no-op when disabled."""
 
-    def __init__(self, enabled: bool, budget: int) -> None:
+    def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self._started = time.monotonic()
         self._stage = "preflight"
         self._count = 0
-        self._budget = budget
+        self._budget: int | None = None  # known once the spec is loaded (the default budget depends on it)
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+
+    def budget(self, total: int) -> None:
+        self._budget = total
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, total=total)
 
     def stage(self, text: str) -> None:
         self._stage = text

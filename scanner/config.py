@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from secscan.errors import ConfigError
 from secscan.models import Severity
+from secscan.targets import MAX_FILE_SIZE
 from secscan.textfiles import read_text_file
 from secscan.tools import TOOLS
 from secscan.tools.base import DEFAULT_TIMEOUT
@@ -67,18 +68,28 @@ class ApiSettings(_Model):
     base_url: str | None = None
     probes: list[str] | None = None  # None: every registered probe
     rate: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    max_requests: Annotated[int, Field(ge=1)] = 2000
+    max_requests: Annotated[int, Field(ge=1)] | None = None  # None: 60 per callable operation, at least 2000
     timeout: PositiveSeconds = 10.0
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
     burst: Annotated[int, Field(ge=1)] = 50
     burst_window: PositiveSeconds = 10.0
     allow_destructive: bool = False
+    include: list[str] = []  # METHOD /path/glob, /path/glob, operationId or tag:NAME; empty = every operation
+    exclude: list[str] = []
+    exclude_deprecated: bool = False
+    allow_unsafe: list[str] = []  # operations the unsafe classifier holds back that may be called anyway
+    allow_external_refs: bool = False
+    max_response_bytes: Annotated[int, Field(ge=1024)] = 10_000_000
+    proxy: str | None = None  # e.g. an intercepting proxy; proxy variables in the environment are ignored
+    # percent of the callable operations that must have answered 2xx; below it the run cannot pass
+    min_coverage: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 10.0
 
 
 class SecscanConfig(_Model):
     tools: list[str] = list(TOOLS)
     paths: list[str] = []
     exclude: list[str] = []
+    max_file_size: Annotated[int, Field(ge=1)] = MAX_FILE_SIZE  # bytes; larger files are skipped (a note), never read
     timeout: PositiveSeconds = DEFAULT_TIMEOUT
     tool_options: dict[str, ToolSettings] = {}
     fail_on: SeverityField = Severity.HIGH

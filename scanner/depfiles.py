@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tomllib
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -16,8 +19,11 @@ from packaging.utils import canonicalize_name
 
 __all__ = [
     "DEP_FILE_PATTERNS",
+    "Collected",
     "Dependency",
+    "Include",
     "ParseResult",
+    "collect_dependencies",
     "is_dep_file",
     "parse",
     "partition_unique",
@@ -42,6 +48,8 @@ _EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _ARCHIVE_NAME_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^/]*?(?:\.whl|\.tar\.gz|\.zip|\.tar\.bz2)$")
 _POETRY_PIN_RE = re.compile(r"^\s*(?:==)?\s*(\d[^\s,<>=!~^*|]*)\s*$")
 _TOML_LINE_RE = re.compile(r"\(at line (\d+)")
+# pip's -r/--requirement and -c/--constraint (`-r x`, `-rx`, `--requirement x`, `--requirement=x`)
+_INCLUDE_RE = re.compile(r"^(?:-(?P<short>[rc])\s*|--(?P<long>requirement|constraint)(?:\s*=\s*|\s+))(?P<target>\S+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +63,25 @@ class Dependency:
     line: int
 
 
+@dataclass(frozen=True, slots=True)
+class Include:
+    """A `-r FILE` (kind "requirement") or `-c FILE` (kind "constraint") line of a requirements file."""
+
+    kind: str
+    target: str  # as written
+    file: Path  # the including file
+    line: int
+
+
 @dataclass(slots=True)
 class ParseResult:
-    """Dependencies found in a file plus `"<file>:<line>: <reason>"` parse errors."""
+    """Dependencies found in a file plus `"<file>:<line>: <reason>"` parse errors; `read_error` when the file
+    itself could not be read (missing, not a regular file, too large, not UTF-8), and its `-r`/`-c` includes."""
 
     deps: list[Dependency] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    includes: list[Include] = field(default_factory=list)
+    read_error: str | None = None
 
 
 def is_dep_file(path: Path) -> bool:
@@ -73,17 +94,42 @@ def is_dep_file(path: Path) -> bool:
     return False
 
 
-def parse(path: Path) -> ParseResult:
-    """Parse a dependency file, dispatching on its name; problems become `errors`, never exceptions."""
+def parse(path: Path, max_bytes: int | None = None, *, requirements: bool = False) -> ParseResult:
+    """Parse a dependency file, dispatching on its name (`requirements`: as a requirements file whatever its name,
+    for `-r` includes); problems become `errors`, never exceptions. Only a regular file of at most `max_bytes` is
+    read: a FIFO or a device is never opened for reading (it would block)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return ParseResult(errors=[f"{path}:1: cannot read file: {exc}"])
-    parser = _parser_for(path)
+    text, problem = _read(path, max_bytes)
+    if text is None:
+        return ParseResult(errors=[f"{path}:1: {problem}"], read_error=problem)
+    parser = _parse_requirements if requirements else _parser_for(path)
     if parser is None:
         return ParseResult(errors=[f"{path}:1: not a recognised dependency file"])
     return parser(path, text)
+
+
+def _read(path: Path, max_bytes: int | None) -> tuple[str | None, str]:
+    """(text, "") or (None, why not). A FIFO or a device is never opened (opening one can block or act on it)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None, "not a regular file, not read"
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    with open(fd, "rb") as handle:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None, "not a regular file, not read"
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+        except OSError as exc:
+            return None, f"cannot read: {exc.strerror or exc}"
+    if max_bytes is not None and len(data) > max_bytes:
+        return None, f"larger than max_file_size ({max_bytes} bytes), not read"
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text (byte {exc.start + 1})"
 
 
 def _parser_for(path: Path) -> Callable[[Path, str], ParseResult] | None:
@@ -163,8 +209,12 @@ def _is_url_or_path(text: str) -> bool:
 def _parse_requirements(path: Path, text: str) -> ParseResult:
     result = ParseResult()
     for line, logical in _logical_lines(text):
-        if not logical or logical.startswith("-"):
-            continue  # blank, comment, or option line (-r, -c, -e, --index-url, --hash ...)
+        if not logical or logical.startswith("-"):  # blank, comment, or option line (-r, -c, -e, --index-url ...)
+            if include := _INCLUDE_RE.match(logical):
+                option = include.group("short") or include.group("long")
+                kind = "constraint" if option.startswith("c") else "requirement"
+                result.includes.append(Include(kind, include.group("target"), path, line))
+            continue
         requirement = _OPTION_SPLIT_RE.split(logical, maxsplit=1)[0].strip()
         if _is_url_or_path(requirement):
             name = _url_requirement_name(requirement)
@@ -377,6 +427,77 @@ def _pipfile_dependency(name: str, entry: Any, path: Path, line: int) -> Depende
         except InvalidRequirement:
             version = None
     return Dependency(canonicalize_name(name), version, written if isinstance(written, str) else "", path, line)
+
+
+# --------------------------------------------------------------------------- includes: -r / -c
+
+
+@dataclass(slots=True)
+class Collected:
+    """Every dependency of a set of files and the requirement files they include (`-r`), plus what could not be
+    read (`unaudited`: its requirements were not audited), parse problems of readable files (`errors`, as
+    (file, message)), and notes (constraint files, which pin without installing, are not audited)."""
+
+    deps: list[Dependency] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+    unaudited: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def collect_dependencies(files: Iterable[Path], root: Path, max_bytes: int | None = None) -> Collected:
+    """Parse `files` and follow their `-r` includes that lie inside `root` (relative to the including file, as pip
+    does), each file once. A URL, an environment variable, a path outside the tree, or a file that is missing,
+    not a regular file, larger than `max_bytes` or not UTF-8 is reported in `unaudited`, never read."""
+    root = root.resolve()
+    out = Collected()
+    seen: set[Path] = set()
+    constraints: list[str] = []
+    queue: deque[tuple[Path, Include | None]] = deque((Path(f), None) for f in files)
+    while queue:
+        path, via = queue.popleft()
+        key = path.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        result = parse(path, max_bytes, requirements=via is not None)
+        where = _shown(path, root) if via is None else f"{_shown(via.file, root)}:{via.line}: -r {via.target}"
+        if result.read_error:
+            out.unaudited.append(f"{where}: {result.read_error}")
+            continue
+        out.deps.extend(result.deps)
+        out.errors.extend((path, error) for error in result.errors)
+        for include in result.includes:
+            if include.kind == "constraint":
+                constraints.append(f"{_shown(include.file, root)}:{include.line}: {include.target}")
+                continue
+            target, problem = _include_target(include, root)
+            if target is None:
+                out.unaudited.append(f"{_shown(include.file, root)}:{include.line}: -r {include.target}: {problem}")
+            else:
+                queue.append((target, include))
+    if constraints:
+        out.notes.append("constraints files are not audited (they pin versions without installing anything): "
+                         + ", ".join(constraints))
+    return out
+
+
+def _include_target(include: Include, root: Path) -> tuple[Path | None, str]:
+    target = include.target
+    if _URL_RE.match(target):
+        return None, "a URL, not fetched"
+    if "$" in target:
+        return None, "uses an environment variable, not expanded"
+    candidate = (include.file.parent / target).resolve()
+    if not candidate.is_relative_to(root):
+        return None, "outside the scanned tree, not read"
+    return candidate, ""
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 # --------------------------------------------------------------------------- pip-audit input

@@ -125,9 +125,10 @@ def code_context(line: str) -> str:
 
 
 def secscan_fingerprint(tool: str, rule_id: str, path: str, context: str, occurrence: int) -> str:
-    """sha256 over (tool, rule, path, context, nth identical occurrence): no line numbers."""
+    """sha256 over (tool, rule, path, context, nth identical occurrence): no line numbers. A path or context holding
+    bytes that are not UTF-8 (Python keeps them as lone surrogates) is hashed as those bytes, never an error."""
     key = "\x1f".join((tool, rule_id, path, context, str(occurrence)))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def annotate(findings: Sequence[Finding], root: Path) -> list[Finding]:

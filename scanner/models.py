@@ -125,6 +125,21 @@ BASELINE_STATES = ("new", "unchanged", "updated", "absent")
 
 
 @dataclass(frozen=True, slots=True)
+class FindingRef:
+    """Another tool's finding of the same flaw (see `secscan.overlap`): enough to name and find it."""
+
+    tool: str
+    rule: str
+    path: str
+    line: int
+    fingerprint: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.tool} {self.rule} at {self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result. `context` is the line-free identity used for fingerprints.
 
@@ -145,6 +160,11 @@ class Finding:
     line_hash: str | None = None  # GitHub primaryLocationLineHash
     suppression: Suppression | None = None  # set by postprocess.finalize
     baseline_state: str | None = None  # new | unchanged (SARIF baselineState), set when a baseline is applied
+    # One finding per flaw (set by overlap.mark_duplicates): the finding that counts for this flaw when another tool
+    # reported it too (this one then does not count) ...
+    duplicate_of: FindingRef | None = None
+    # ... and, on that counted finding, the other tools' findings of the same flaw.
+    duplicates: tuple[FindingRef, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "properties", _frozen(self.properties))
@@ -177,6 +197,10 @@ class ToolRun:
     cpu_seconds: float = 0.0
     information_uri: str | None = None
     extra_rules: tuple[Rule, ...] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)  # run-level facts (API coverage, created objects)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "properties", _frozen(self.properties))
 
     @property
     def rules(self) -> tuple[Rule, ...]:

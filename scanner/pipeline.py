@@ -21,12 +21,13 @@ from secscan.baseline import Baseline, load_baseline
 from secscan.config import ApiSettings, Effective, SecscanConfig
 from secscan.errors import ConfigError, UsageError
 from secscan.models import API_TOOL, Review, ToolRun
+from secscan.overlap import mark_duplicates
 from secscan.policy import Policy, Verdict, decide
 from secscan.postprocess import finalize, partial_review
 from secscan.runner import run_tools
 from secscan.suppressions import NATIVE_REPORTING_ARGS, IgnoreFile, load_ignore_file
 from secscan.targets import Targets, collect, dependency_targets, find_root, given_files
-from secscan.tools import Stage, ToolContext, of_stage
+from secscan.tools import TOOLS, Stage, ToolContext, of_stage
 
 
 class Observer(Protocol):
@@ -36,8 +37,9 @@ class Observer(Protocol):
 
     def finished(self, run: ToolRun) -> None: ...
 
-    def api_progress(self, budget: int) -> Any:
-        """A progress sink for the API engine (`stage(text)`, `tick(count)`, `close()`), or None."""
+    def api_progress(self) -> Any:
+        """A progress sink for the API engine (`budget(total)`, `stage(text)`, `tick(count)`, `close()`), or
+        None."""
         ...
 
 
@@ -53,7 +55,7 @@ class Silent:
     def finished(self, run: ToolRun) -> None:
         self.runs.append(run)
 
-    def api_progress(self, budget: int) -> Any:
+    def api_progress(self) -> Any:
         return None
 
 
@@ -76,6 +78,9 @@ class ScanRequest:
     apply_baseline: bool = True  # False for `baseline create|update`
     default_baseline: bool = False  # hook mode: .secscan-baseline.json in the root when present
     today: date | None = None
+    # Files this command writes or reads as its own (-o, --html, baseline --file): never scanned, whatever their
+    # name or content. The config's baseline and suppressions files and the default names are added in _targets.
+    own_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,9 @@ def prepare(request: ScanRequest) -> Plan:
     targets = _targets(request, cfg) if request.static and not request.sarif_inputs else None
     root = _root(request, targets, api)
     today = request.today or date.today()
-    return Plan(request, effective, root, targets, _tools(request, cfg), api, _ignore_file(cfg, root),
+    tools = _tools(request, cfg)
+    check_extra_args(effective, tools)
+    return Plan(request, effective, root, targets, tools, api, _ignore_file(cfg, root),
                 _baseline(request, cfg, root), today)
 
 
@@ -158,15 +165,23 @@ def _tools(request: ScanRequest, cfg: SecscanConfig) -> tuple[str, ...]:
 
 
 def _targets(request: ScanRequest, cfg: SecscanConfig) -> Targets:
+    """The one walk. secscan's own files (the request's outputs, the config's baseline and suppressions files) are
+    never scanned; an explicit path is scanned even inside a default exclude, and a scan left with nothing to scan
+    is a usage error naming what removed what (hook calls may legitimately have nothing)."""
     if cfg.advisory_db and not Path(cfg.advisory_db).is_dir():
         raise UsageError(f"advisory_db: not a directory: {cfg.advisory_db}")
+    own = (*request.own_files, *(Path(p) for p in (cfg.baseline, cfg.suppressions) if p))
     if request.stage is not None:
         root = find_root(request.start)
         if request.stage == "deps":
-            return dependency_targets(request.paths, root, cfg.exclude, cfg.paths)
-        return given_files(request.paths, root, cfg.exclude, cfg.paths)
+            return dependency_targets(request.paths, root, cfg.exclude, cfg.paths, own_files=own,
+                                      max_file_size=cfg.max_file_size)
+        return given_files(request.paths, root, cfg.exclude, cfg.paths, own_files=own, max_file_size=cfg.max_file_size)
     chosen = list(request.paths) or [Path(p) for p in cfg.paths] or [request.start]
-    return collect(chosen, cfg.exclude)
+    targets = collect(chosen, cfg.exclude, own_files=own, max_file_size=cfg.max_file_size)
+    if not targets.files:
+        raise UsageError(targets.nothing_left())
+    return targets
 
 
 def _root(request: ScanRequest, targets: Targets | None, api: ApiSettings | None) -> Path:
@@ -276,22 +291,47 @@ def tool_context(plan: Plan, name: str) -> ToolContext:
     timeout = cfg.timeout
     if settings is not None and settings.timeout and not plan.request.timeout_for_all:
         timeout = settings.timeout
-    extra = (*NATIVE_REPORTING_ARGS.get(name, ()), *(settings.extra_args if settings else ()))
-    return ToolContext(plan.targets, cfg, timeout, extra)
+    user = tuple(settings.extra_args) if settings else ()
+    return ToolContext(plan.targets, cfg, timeout, (*NATIVE_REPORTING_ARGS.get(name, ()), *user), user)
+
+
+def check_extra_args(effective: Effective, tools: Sequence[str]) -> None:
+    """`tool_options.<tool>.extra_args` may tune a tool, never silently narrow it or send it elsewhere: an argument
+    that changes which files are scanned or what is reported (bandit -x, semgrep --exclude-rule, pip-audit
+    --ignore-vuln...), where rules or packages come from (semgrep --config, pip-audit --index-url), or any URL
+    is a ConfigError naming it (the scanned repository's own config must not turn secscan into a pivot); the
+    others are noted on the tool's run."""
+    for name in tools:
+        settings = effective.config.tool_options.get(name)
+        if settings is None or not settings.extra_args:
+            continue
+        where = f"{effective.file or 'the configuration'}: tool_options.{name}.extra_args"
+        tool = TOOLS[name]
+        if not tool.takes_extra_args:
+            raise ConfigError(f"{where}: {name} takes no extra arguments")
+        for arg in settings.extra_args:
+            if "://" in arg:
+                raise ConfigError(f"{where}: '{arg}' is a URL; secscan's tools never fetch from the network")
+            flag = arg.split("=", 1)[0]
+            if flag in tool.refused_args or (len(flag) > 2 and flag[0] == "-" and flag[1] != "-"
+                                            and flag[:2] in tool.refused_args):
+                raise ConfigError(f"{where}: '{arg}' changes which files {name} scans, what it reports or where "
+                                  "its rules come from; use secscan's exclude, suppressions or fail_on instead, "
+                                  "which the reports show")
 
 
 def _api_run(plan: Plan, observer: Observer) -> ToolRun:
     from secscan_probes.engine import run_api_scan  # heavy (schemathesis, httpx): only when an API is probed
 
     assert plan.api is not None
-    return run_api_scan(plan.api, root=plan.root, progress=observer.api_progress(plan.api.max_requests))
+    return run_api_scan(plan.api, root=plan.root, progress=observer.api_progress())
 
 
 # --- conclude: fingerprints, suppressions, baseline, verdict ---------------------------------------------------
 
 
 def conclude(plan: Plan, runs: Sequence[ToolRun]) -> ScanResult:
-    done = finalize(runs, plan.root, plan.config, plan.ignore, plan.baseline, plan.today)
+    done = mark_duplicates(finalize(runs, plan.root, plan.config, plan.ignore, plan.baseline, plan.today))
     review = done.review
     scanned: tuple[str, ...] = ()
     if plan.partial:

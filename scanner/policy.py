@@ -33,10 +33,11 @@ class Verdict:
 def counts(finding: Finding, policy: Policy) -> bool:
     """Does this finding take part in the verdict (before the severity threshold)?
 
-    Suppressed: no. An expired suppression: yes, always (it counts as new, whatever the baseline says).
-    Otherwise only new findings, unless there is no baseline state or `fail_on_existing` is set.
+    Suppressed: no. Another tool's finding of the same flaw counts instead (`duplicate_of`): no. An expired
+    suppression: yes, always (it counts as new, whatever the baseline says). Otherwise only new findings, unless
+    there is no baseline state or `fail_on_existing` is set.
     """
-    if finding.suppressed:
+    if finding.suppressed or finding.duplicate_of is not None:
         return False
     if finding.suppression is not None or policy.fail_on_existing:
         return True
@@ -66,8 +67,8 @@ def decide(runs: Sequence[ToolRun], policy: Policy = Policy(), review: Review = 
 
 
 def _failing_reason(failing: Sequence[Finding], policy: Policy, baseline: bool) -> str:
-    """'3 new findings at or above high (2 semgrep, 1 API bola)'."""
-    counts = Counter(f"API {f.rule.id}" if f.tool == API_TOOL else f.tool for f in failing)
+    """'3 new findings at or above high (2 semgrep, 1 bandit+semgrep, 1 API bola)'."""
+    counts = Counter(f"API {f.rule.id}" if f.tool == API_TOOL else reported_by(f) for f in failing)
     shown = sorted(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:_DETAIL])  # the biggest, by name
     detail = ", ".join(f"{n} {source}" for source, n in shown)
     if len(counts) > _DETAIL:
@@ -77,10 +78,20 @@ def _failing_reason(failing: Sequence[Finding], policy: Policy, baseline: bool) 
     return f"{total} {new}finding{'s' if total != 1 else ''} at or above {policy.fail_on.label} ({detail})"
 
 
+def reported_by(finding: Finding) -> str:
+    """Who reported a flaw: 'bandit+semgrep' when other tools reported it too (counted once), else the tool."""
+    return "+".join(sorted({finding.tool, *(d.tool for d in finding.duplicates)}))
+
+
 def _notes(findings: Sequence[Finding], review: Review) -> tuple[str, ...]:
     notes: list[str] = []
+    duplicates = sum(1 for f in findings if f.duplicate_of is not None)
+    if duplicates:
+        notes.append(f"{_plural(duplicates, 'duplicate finding')} (the same flaw as another tool's finding, "
+                     "counted once)")
     suppressed = sum(1 for f in findings if f.suppressed)
-    unchanged = sum(1 for f in findings if f.baseline_state == "unchanged" and not f.suppressed)
+    unchanged = sum(1 for f in findings
+                    if f.baseline_state == "unchanged" and not f.suppressed and f.duplicate_of is None)
     if suppressed:
         notes.append(f"{_plural(suppressed, 'suppressed finding')} (kept in the SARIF, not counted)")
     if unchanged:

@@ -8,7 +8,9 @@ Only the source files of flagged lines are read; everything else is dataclasses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ from secscan.baseline import Baseline
 from secscan.config import RuleSettings, SecscanConfig
 from secscan.fingerprints import annotate
 from secscan.models import API_TOOL, Finding, KnownFinding, Notification, Review, Rule, ToolRun
-from secscan.suppressions import IgnoreFile, SourceFile, inline_suppression, read_source
+from secscan.suppressions import IgnoreEntry, IgnoreFile, SourceFile, inline_suppression, read_source
 
 _LISTED = 10
 
@@ -51,7 +53,7 @@ def finalize(runs: Sequence[ToolRun], root: Path, config: SecscanConfig | None =
     review = Review(
         baseline=baseline.display if baseline is not None else None,
         expired=_expired(ignore, today, runs) if ignore else (),
-        stale=_stale(ignore, today, used, runs) if ignore else (),
+        stale=_stale(ignore, today, used, runs, config) if ignore else (),
         absent=absent, warnings=tuple(dict.fromkeys(warnings)),
     )
     return Finalized(runs=runs, review=review)
@@ -143,17 +145,61 @@ def _expired(ignore: IgnoreFile, today: date, runs: Sequence[ToolRun]) -> tuple[
     return tuple(out)
 
 
-def _stale(ignore: IgnoreFile, today: date, used: set[int], runs: Sequence[ToolRun]) -> tuple[str, ...]:
-    """Entries that matched nothing, judged only where the scan was complete enough to know."""
+def _stale(ignore: IgnoreFile, today: date, used: set[int], runs: Sequence[ToolRun],
+           config: SecscanConfig) -> tuple[str, ...]:
+    """Entries that matched nothing, judged only for tools that ran successfully and could have reported them."""
     ran = {r.tool for r in runs if r.status.succeeded}
-    complete = bool(runs) and all(r.status.succeeded for r in runs)
-    out = []
-    for entry in ignore.entries:
-        tool = entry.tool or (API_TOOL if entry.operation else None)
-        checkable = tool in ran if tool else complete
-        if entry.number not in used and not entry.expired(today) and checkable:
-            out.append(f"{ignore.display}:{entry.line} ({entry.describe()}) matches no finding")
-    return tuple(out)
+    return tuple(f"{ignore.display}:{entry.line} ({entry.describe()}) matches no finding" for entry in ignore.entries
+                 if entry.number not in used and not entry.expired(today) and _judgeable(entry, runs, ran, config))
+
+
+def _judgeable(entry: IgnoreEntry, runs: Sequence[ToolRun], ran: set[str], config: SecscanConfig) -> bool:
+    """A `tool` (or an API `operation`) names the one tool that decides; a rule without a tool is decided by any
+    tool that could report that rule; a bare fingerprint (any tool's) only by a scan in which every tool ran."""
+    if entry.tool or entry.operation:
+        return (entry.tool or API_TOOL) in ran
+    if entry.rule is not None:
+        return bool(producers(entry.rule, runs) & ran)
+    from secscan.tools import TOOLS
+
+    wanted = {*TOOLS, *((API_TOOL,) if config.api.openapi else ())}
+    return wanted <= ran and all(r.status.succeeded for r in runs)
+
+
+def producers(rule_id: str, runs: Sequence[ToolRun]) -> set[str]:
+    """The tools that could have reported `rule_id`: the runs that know the rule (their rules and findings), else
+    the static tool whose rule ids it belongs to, else the API probes (the only other rule ids secscan has)."""
+    known = {r.tool for r in runs if any(rule.id == rule_id for rule in r.rules)}
+    if known:
+        return known
+    return {tool for tool, owns in _RULE_FAMILIES.items() if owns(rule_id)} or {API_TOOL}
+
+
+@functools.cache
+def _semgrep_rule_ids() -> frozenset[str]:
+    from secscan.tools.semgrep import rules_dir  # the rule pack's ids, without parsing YAML
+
+    ids = (re.findall(r"(?m)^\s*-\s*id:\s*['\"]?([\w.-]+)", p.read_text(encoding="utf-8", errors="replace"))
+           for p in rules_dir().glob("*.y*ml"))
+    return frozenset(rule for found in ids for rule in found)
+
+
+@functools.cache
+def _secret_types() -> frozenset[str]:
+    """detect-secrets' rule ids (secscan's spelling of its plugins' secret types)."""
+    try:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    except ImportError:
+        return frozenset()
+    return frozenset(kind.lower().replace(" ", "-") for kind in get_mapping_from_secret_type_to_class())
+
+
+_RULE_FAMILIES: dict[str, Callable[[str], bool]] = {
+    "bandit": lambda rule: re.fullmatch(r"B\d{3}", rule) is not None,
+    "semgrep": lambda rule: rule in _semgrep_rule_ids(),
+    "pip-audit": lambda rule: re.match(r"(PYSEC|GHSA|CVE|OSV|GSD|PYUP|MAL|BIT)-", rule) is not None,
+    "detect-secrets": lambda rule: rule in _secret_types(),
+}
 
 
 def _absent_note(run: ToolRun, baseline: Baseline, absent: Sequence[KnownFinding]) -> ToolRun:

@@ -46,9 +46,14 @@ def run_one(tool: Tool, ctx: ToolContext) -> ToolRun:
 
 
 def _run(tool: Tool, ctx: ToolContext) -> ToolRun:
+    skipped = ctx.targets.skipped_notes(tool.files)  # files the walk left out that this tool would have scanned
+    if ctx.user_args:
+        skipped = (*skipped, Notification("note", f"ran with extra arguments from the configuration: "
+                                                  f"{' '.join(ctx.user_args)}"))
     files = [ctx.targets.relative(f) for f in tool.files(ctx.targets)]
     if not files:
-        return ToolRun(tool=tool.name, status=Status.OK, notifications=(Notification("note", tool.nothing_to_scan),))
+        return ToolRun(tool=tool.name, status=Status.OK,
+                       notifications=(*skipped, Notification("note", tool.nothing_to_scan)))
     try:
         exe = locate(tool.executable)
     except ToolMissing as exc:
@@ -59,7 +64,10 @@ def _run(tool: Tool, ctx: ToolContext) -> ToolRun:
     except ToolError as exc:  # the tool's own preparation failed (e.g. an unreadable advisory database)
         return failed(tool.name, exc.status, str(exc))
     run = merge_runs(tool.name, pieces)
-    return dataclasses.replace(run, notifications=(*plan.notifications, *run.notifications),
+    status = run.status
+    if status.succeeded and any(n.level == "error" for n in plan.notifications):
+        status = Status.FAILED  # e.g. a dependency file pip-audit could not read: not audited
+    return dataclasses.replace(run, status=status, notifications=(*skipped, *plan.notifications, *run.notifications),
                                version=run.version or plan.version)
 
 

@@ -13,7 +13,7 @@ from jschema_to_python.to_json import to_json
 
 from secscan import __version__
 from secscan.fingerprints import FINGERPRINT_KEY
-from secscan.models import Finding, Review, Rule, Suppression, ToolRun
+from secscan.models import Finding, FindingRef, Review, Rule, Suppression, ToolRun
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -76,6 +76,8 @@ def _run(run: ToolRun, root: Path | None) -> om.Run:
     )
     if root is not None:
         sarif_run.original_uri_base_ids = {SRCROOT: om.ArtifactLocation(uri=root.resolve().as_uri() + "/")}
+    if run.properties:  # run-level facts: the API run's coverage and the objects it created
+        sarif_run.properties = json.loads(json.dumps(dict(run.properties), default=str))
     return sarif_run
 
 
@@ -127,11 +129,16 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         artifact_location=om.ArtifactLocation(uri=loc.path, uri_base_id=SRCROOT), region=region))
     if finding.logical_location:
         location.logical_locations = [om.LogicalLocation(fully_qualified_name=finding.logical_location)]
+    message = finding.message
+    if finding.duplicates:  # GitHub shows the message, not the property bag
+        message += " (also reported by " + ", ".join(f"{d.tool} {d.rule}" for d in finding.duplicates) + ")"
     result = om.Result(
         rule_id=finding.rule.id, rule_index=rule_index, level=finding.severity.sarif_level,
-        message=om.Message(text=finding.message), locations=[location],
+        message=om.Message(text=message), locations=[location],
         properties={"severity": finding.severity.label, **finding.properties},
     )
+    if finding.duplicates:
+        result.properties["alsoReportedBy"] = [_ref(d) for d in finding.duplicates]
     if finding.fingerprint:
         result.fingerprints = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.line_hash:
@@ -144,7 +151,26 @@ def _result(finding: Finding, rule_index: int) -> om.Result:
         result.properties["expiredSuppression"] = {"justification": finding.suppression.justification,
                                                    "expires": finding.suppression.expires,
                                                    "source": finding.suppression.source}
+    if finding.duplicate_of is not None and not finding.suppressed:
+        result.properties["duplicateOf"] = _ref(finding.duplicate_of)
+        result.suppressions = [duplicate_suppression(finding.duplicate_of)]
     return result
+
+
+def duplicate_suppression(primary: FindingRef) -> dict[str, Any]:
+    """Another tool's finding of the same flaw counts instead of this one: an `external` suppression naming it, so
+    that `secscan upload` leaves the duplicate out (one GitHub alert per flaw), `secscan gate` counts it once and
+    SARIF viewers hide it. GitHub's own upload action ignores suppressions and shows both."""
+    return {"kind": "external", "status": "accepted",
+            "justification": f"duplicate of {primary.label}: the same flaw, counted once by secscan",
+            "properties": {"duplicateOf": _ref(primary)}}
+
+
+def _ref(ref: FindingRef) -> dict[str, Any]:
+    out: dict[str, Any] = {"tool": ref.tool, "ruleId": ref.rule, "uri": ref.path, "startLine": ref.line}
+    if ref.fingerprint:
+        out["fingerprint"] = ref.fingerprint
+    return out
 
 
 def suppression_dict(suppression: Suppression) -> dict[str, Any]:
@@ -178,7 +204,8 @@ def merge_logs(logs: Sequence[tuple[str, dict[str, Any]]], rename: bool = False)
     seen: dict[tuple[str, str], str] = {}
     runs, messages = [], []
     for name, doc in logs:
-        for run in doc["runs"]:
+        for i, run in enumerate(doc["runs"]):
+            check_run(run, f"{name}: runs[{i}]")
             key = run_key(run)
             if key in seen:
                 if not rename:
@@ -191,6 +218,28 @@ def merge_logs(logs: Sequence[tuple[str, dict[str, Any]]], rename: bool = False)
             seen[key] = name
             runs.append(run)
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}, messages
+
+
+def check_run(run: Any, where: str) -> None:
+    """ValueError (one line naming `where`) unless `run` is a run object with a named tool and, if it has
+    results, a list of result objects: what a merged log must hold for GitHub and for `secscan gate`."""
+    if not isinstance(run, dict):
+        raise ValueError(f"{where}: not a run object (got {_kind(run)})")
+    driver = (run.get("tool") or {}).get("driver") if isinstance(run.get("tool"), dict) else None
+    if not isinstance(driver, dict) or not isinstance(driver.get("name"), str) or not driver["name"]:
+        raise ValueError(f"{where}.tool.driver.name: missing or not a string")
+    results = run.get("results")
+    if results is None:  # SARIF: null when the tool could not run
+        return
+    if not isinstance(results, list):
+        raise ValueError(f"{where}.results: not a list (got {_kind(results)})")
+    bad = next((j for j, result in enumerate(results) if not isinstance(result, dict)), None)
+    if bad is not None:
+        raise ValueError(f"{where}.results[{bad}]: not a result object (got {_kind(results[bad])})")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _renamed(run: dict[str, Any], key: tuple[str, str], seen: dict[tuple[str, str], str]) -> dict[str, Any]:

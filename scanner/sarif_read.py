@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from secscan import wording
 from secscan.errors import UsageError
 from secscan.fingerprints import FINGERPRINT_KEY
 from secscan.models import (
@@ -26,6 +29,26 @@ from secscan.models import (
 MAX_SARIF_BYTES = 200_000_000
 _LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW, "none": Severity.LOW}
 _RECOMPUTED = ("severity", "expiredSuppression")  # secscan's own properties that finalize() sets again
+SRCROOT = "%SRCROOT%"
+
+
+class LocationError(ValueError):
+    """A result location that cannot be made relative to the root (`read_runs` names the run and result)."""
+
+
+def declared_root(doc: dict[str, Any]) -> tuple[str, Path] | None:
+    """The first run's `originalUriBaseIds[%SRCROOT%]` as (its URI, the local path it names), when it is a file
+    URI."""
+    for run in doc.get("runs") or []:
+        uri = _base_uri(run, SRCROOT) if isinstance(run, dict) else None
+        if uri and urlsplit(uri).scheme == "file":
+            return uri, Path(unquote(urlsplit(uri).path))
+    return None
+
+
+def declared_roots(files: Sequence[Path]) -> list[tuple[str, Path]]:
+    """`declared_root` of each file that has one, in order."""
+    return [root for file in files if (root := declared_root(load_sarif(file))) is not None]
 
 
 def load_sarif(path: Path) -> dict[str, Any]:
@@ -53,6 +76,8 @@ def read_runs(path: Path, root: Path) -> list[ToolRun]:
     for i, run in enumerate(doc["runs"]):
         try:
             runs.append(run_from_sarif(run, root))
+        except LocationError as exc:
+            raise UsageError(wording.outside_root(f"{path}: runs[{i}].{exc.args[0]}", exc.args[1], str(root))) from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise UsageError(f"{path}: runs[{i}]: not a valid SARIF run ({type(exc).__name__}: {exc})") from None
     return runs
@@ -63,15 +88,34 @@ def run_from_sarif(run: dict[str, Any], root: Path) -> ToolRun:
     rules = [_rule(r) for r in driver.get("rules") or []]
     by_id = {r.id: r for r in rules}
     tool = str(driver.get("name") or "unknown")
-    findings = tuple(_finding(tool, result, rules, by_id, run, root) for result in run.get("results") or [])
+    results = run.get("results") or []
+    findings = tuple(_located(i, tool, result, rules, by_id, run, root) for i, result in enumerate(results))
     invocations = run.get("invocations") or []
-    notes = tuple(Notification(str(n.get("level") or "warning"), _text(n.get("message")))
-                  for inv in invocations for n in inv.get("toolExecutionNotifications") or [])
-    failed = any(inv.get("executionSuccessful") is False for inv in invocations)
-    return ToolRun(tool=tool, status=Status.FAILED if failed else Status.OK, findings=findings, notifications=notes,
+    status, notes = _execution(invocations)
+    return ToolRun(tool=tool, status=status, findings=findings, notifications=notes,
                    version=driver.get("semanticVersion") or driver.get("version"),
                    information_uri=driver.get("informationUri"), extra_rules=tuple(rules),
                    wall_seconds=sum(_seconds(inv) for inv in invocations))
+
+
+def _execution(invocations: list[dict[str, Any]]) -> tuple[Status, tuple[Notification, ...]]:
+    """The run's notifications; anything but the boolean true in `executionSuccessful` (false, "false", a
+    missing value) is a tool that could not run, and a value that is not a boolean says so."""
+    notes = [Notification(str(n.get("level") or "warning"), _text(n.get("message")))
+             for inv in invocations for n in inv.get("toolExecutionNotifications") or []]
+    flags = [inv.get("executionSuccessful") for inv in invocations]
+    notes += [Notification("error", wording.not_successful(flag)) for flag in flags if not isinstance(flag, bool)]
+    if not invocations:  # no invocation at all: nothing says the tool ran, so it did not pass
+        notes.append(Notification("error", wording.not_successful(None)))
+    return (Status.OK if flags and all(flag is True for flag in flags) else Status.FAILED), tuple(notes)
+
+
+def _located(index: int, tool: str, result: dict[str, Any], rules: list[Rule], by_id: dict[str, Rule],
+             run: dict[str, Any], root: Path) -> Finding:
+    try:
+        return _finding(tool, result, rules, by_id, run, root)
+    except LocationError as exc:
+        raise LocationError(f"results[{index}]", exc.args[0]) from None
 
 
 def _seconds(invocation: dict[str, Any]) -> float:
@@ -170,19 +214,48 @@ def _location(result: dict[str, Any], run: dict[str, Any], root: Path) -> tuple[
                     end_line=end if isinstance(end, int) and end > 0 else None), logical
 
 
+def _base_uri(run: dict[str, Any], base_id: Any) -> str | None:
+    base = (run.get("originalUriBaseIds") or {}).get(base_id) if isinstance(base_id, str) else None
+    uri = base.get("uri") if isinstance(base, dict) else None
+    return uri if isinstance(uri, str) and uri else None
+
+
 def _relative(uri: str, base_id: Any, run: dict[str, Any], root: Path) -> str:
-    """Repo-relative POSIX path from a relative URI, a %SRCROOT%-style base id, or a file:// URI under root."""
-    base = ((run.get("originalUriBaseIds") or {}).get(base_id) or {}).get("uri") if base_id else None
-    if base and not urlsplit(uri).scheme:
-        uri = base.rstrip("/") + "/" + uri
+    """Repo-relative POSIX path; LocationError when the location cannot be made relative to the root.
+
+    A relative URI against %SRCROOT% (or no base) is relative to the checkout wherever it now lies, so it is
+    kept as it is; other bases and absolute file URIs are made relative to the run's own %SRCROOT%, else to
+    `root`."""
+    if not uri:
+        return ""
+    if not urlsplit(uri).scheme and base_id not in (None, SRCROOT):
+        base = _base_uri(run, base_id)
+        uri = base.rstrip("/") + "/" + uri if base else uri
     parts = urlsplit(uri)
-    if parts.scheme == "file":
-        absolute = Path(unquote(parts.path))
+    if parts.scheme == "file" or (not parts.scheme and uri.startswith("/")):
+        return _under(Path(unquote(parts.path)), run, root, uri)
+    if parts.scheme:
+        raise LocationError(uri)
+    path = posixpath.normpath(unquote(uri))
+    if path == ".." or path.startswith("../"):
+        raise LocationError(uri)
+    return path
+
+
+def _under(absolute: Path, run: dict[str, Any], root: Path, uri: str) -> str:
+    """`absolute` relative to the run's own %SRCROOT% (where it was scanned), else to `root`."""
+    declared = _base_uri(run, SRCROOT)
+    bases = [Path(unquote(urlsplit(declared).path))] if declared and urlsplit(declared).scheme == "file" else []
+    text = posixpath.normpath(absolute.as_posix())
+    for base in (*bases, root):
+        prefix = posixpath.normpath(base.as_posix()).rstrip("/") + "/"
+        if text.startswith(prefix):
+            return text[len(prefix):]
         try:
-            return absolute.resolve().relative_to(root.resolve()).as_posix()
+            return absolute.resolve().relative_to(base.resolve()).as_posix()
         except (ValueError, OSError):
-            return absolute.as_posix()
-    return unquote(uri).removeprefix("./")
+            continue
+    raise LocationError(uri)
 
 
 def _suppression(raw: Any) -> Suppression | None:

@@ -129,29 +129,104 @@ def _operation(text: str) -> str:
 
 
 # --- path globs: '*' stays within one directory, '**' crosses them ----------------------------------------
+#
+# Matched by a small automaton, not a regular expression: `re` backtracks, and a glob like "*a" * 25 + "*b" against
+# a 60-character path took minutes. A glob is a list of tokens (a literal character, '?', '*', '**', '**/'); the
+# matcher follows every way the pattern can have advanced at once (a set of token positions), so each character of
+# the path costs at most one pass over the pattern: O(len(path) * len(pattern)) whatever the pattern. The sets met
+# are numbered as they appear (a lazily built DFA), so after the first few paths a character costs one dict lookup.
+
+_LITERAL, _ONE, _STAR, _ANY, _DIRS = range(5)  # c, '?', '*' (not '/'), '**' (anything), '**/' (empty or ".*/")
+_MAX_STATES = 4096  # per pattern; past it, transitions are computed without being remembered (still linear)
+
+
+class _Glob:
+    def __init__(self, pattern: str) -> None:
+        tokens: list[tuple[int, str]] = []
+        i = 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                tokens.append((_DIRS, ""))
+                i += 3
+            elif pattern.startswith("**", i):
+                tokens.append((_ANY, ""))
+                i += 2
+            else:
+                tokens.append(({"*": _STAR, "?": _ONE}.get(pattern[i], _LITERAL), pattern[i]))
+                i += 1
+        self.tokens = tokens
+        self.sets: list[frozenset[int]] = []
+        self.numbers: dict[frozenset[int], int] = {}
+        self.moves: list[dict[str, int]] = []
+        self.start = self._number(self._closure({0}))
+
+    # A position k >= 0 is "before token k" (len(tokens): matched); -k-1 is "inside the '**/' at k".
+    def _closure(self, positions: set[int]) -> frozenset[int]:
+        todo, seen = list(positions), set(positions)
+        while todo:
+            k = todo.pop()
+            if 0 <= k < len(self.tokens) and self.tokens[k][0] in (_STAR, _ANY, _DIRS) and k + 1 not in seen:
+                seen.add(k + 1)  # each of them may match nothing
+                todo.append(k + 1)
+        return frozenset(seen)
+
+    def _step(self, positions: frozenset[int], char: str) -> frozenset[int]:
+        after: set[int] = set()
+        for k in positions:
+            if k < 0:  # inside '**/': anything, until a '/' that may end it
+                after.add(k)
+                if char == "/":
+                    after.add(-k)
+                continue
+            if k == len(self.tokens):
+                continue
+            kind, literal = self.tokens[k]
+            if kind == _LITERAL and char == literal or kind == _ONE and char != "/":
+                after.add(k + 1)
+            elif kind == _STAR and char != "/" or kind == _ANY:
+                after.add(k)
+            elif kind == _DIRS:
+                after.add(-k - 1)
+                if char == "/":
+                    after.add(k + 1)
+        return self._closure(after)
+
+    def _number(self, positions: frozenset[int]) -> int:
+        number = self.numbers.get(positions)
+        if number is None:
+            if len(self.sets) >= _MAX_STATES:
+                return -1
+            number = self.numbers[positions] = len(self.sets)
+            self.sets.append(positions)
+            self.moves.append({})
+        return number
+
+    def match(self, path: str) -> bool:
+        state, positions = self.start, self.sets[self.start]
+        for char in path:
+            nxt = self.moves[state].get(char) if state >= 0 else None
+            if nxt is None:
+                positions = self._step(positions, char)
+                if not positions:
+                    return False
+                nxt = self._number(positions)
+                if state >= 0 and nxt >= 0:
+                    self.moves[state][char] = nxt
+            else:
+                positions = self.sets[nxt]
+            state = nxt
+        return len(self.tokens) in positions
 
 
 @functools.lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
+def _glob(pattern: str) -> _Glob:
+    return _Glob(pattern)
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    """Repo-relative POSIX path against a glob: `*` and `?` never cross '/', `**` does, `**/` may be empty."""
-    return _glob_regex(pattern.strip().removeprefix("./")).match(path) is not None
+    """Repo-relative POSIX path against a glob: `*` and `?` never cross '/', `**` does, `**/` may be empty.
+    Linear in the path whatever the pattern (no backtracking)."""
+    return _glob(pattern.strip().removeprefix("./")).match(path)
 
 
 # --- loading ----------------------------------------------------------------------------------------------

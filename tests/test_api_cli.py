@@ -32,6 +32,8 @@ EXPECTED = {
     ("auth-user-enumeration", "POST /auth/login"),
     ("mass-assignment", "PATCH /users/me"), ("mass-assignment", "POST /books"),
     ("excessive-data", "GET /users/me"), ("excessive-data", "PATCH /users/me"), ("excessive-data", "GET /users/{user_id}"),
+    # bola_user + excessive_data together: bob receives alice's password hash (the same value alice sees)
+    ("sensitive-data-exposure", "GET /users/{user_id}"),
     ("sql-injection", "GET /search"), ("nosql-injection", "POST /auth/login"), ("command-injection", "POST /tools/ping"),
     ("template-injection", "POST /render"), ("path-traversal", "GET /export"),
     ("no-rate-limit", "POST /auth/login"), ("no-rate-limit", "POST /auth/reset-password"),

@@ -162,9 +162,44 @@ def test_per_tool_timeout_and_extra_args(repo: Path):
     assert note == "bandit timed out after 0.1 s"
     result, _ = _static(repo, str(repo), "--timeout", "300")  # an explicit --timeout applies to every tool
     assert result.exit_code == EXIT_POLICY_FAILED
-    (repo / "secscan.toml").write_text("tools = ['bandit']\n[tool_options.bandit]\nextra_args = ['--skip', 'B602']\n")
+    (repo / "secscan.toml").write_text("tools = ['bandit']\n[tool_options.bandit]\nextra_args = ['-n', '1']\n")
     result, doc = _static(repo, str(repo))
-    assert result.exit_code == EXIT_OK and {r["ruleId"] for r in doc["runs"][0]["results"]} == {"B404"}
+    assert result.exit_code == EXIT_POLICY_FAILED and {r["ruleId"] for r in doc["runs"][0]["results"]} == {
+        "B404", "B602"}
+    notes = [n["message"]["text"] for n in doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
+    assert "ran with extra arguments from the configuration: -n 1" in notes
+
+
+@pytest.mark.parametrize(("tool", "args", "offending"), [
+    ("bandit", ["--skip", "B602"], "--skip"), ("bandit", ["-x", "app.py"], "-x"), ("bandit", ["-lll"], "-lll"),
+    ("bandit", ["-sB602"], "-sB602"), ("semgrep", ["--exclude-rule=sql-injection-taint"],
+                                       "--exclude-rule=sql-injection-taint"),
+    ("pip-audit", ["--ignore-vuln", "PYSEC-1"], "--ignore-vuln"), ("semgrep", ["--config", "rules.yaml"], "--config"),
+])
+def test_extra_args_that_narrow_the_scan_are_refused_before_any_tool_runs(repo: Path, tool, args, offending):
+    """`extra_args` cannot silently drop findings (issue 10 #22): secscan's own exclude/suppressions show it."""
+    (repo / "secscan.toml").write_text(f"tools = ['{tool}']\n[tool_options.{tool}]\nextra_args = {args!r}\n")
+    result, _ = _static(repo, str(repo))
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert (f"secscan.toml: tool_options.{tool}.extra_args: '{offending}' changes which files {tool} scans, "
+            "what it reports or where its rules come from; use secscan's exclude, suppressions or fail_on "
+            "instead") in result.output
+
+
+def test_extra_args_never_carry_a_url(repo: Path):
+    """Adversarial pass: the scanned repository's pyproject made semgrep fetch rules from a URL."""
+    (repo / "pyproject.toml").write_text("[tool.secscan]\ntools = ['semgrep']\n[tool.secscan.tool_options.semgrep]\n"
+                                         "extra_args = ['--metrics=off', 'http://127.0.0.1:9/rules.yaml']\n")
+    result, _ = _static(repo, str(repo))
+    assert result.exit_code == EXIT_USAGE
+    assert "'http://127.0.0.1:9/rules.yaml' is a URL; secscan's tools never fetch from the network" in result.output
+
+
+def test_detect_secrets_takes_no_extra_args(repo: Path):
+    (repo / "secscan.toml").write_text("tools = ['detect-secrets']\n[tool_options.detect-secrets]\n"
+                                       "extra_args = ['--exclude-files', '.*']\n")
+    result, _ = _static(repo, str(repo))
+    assert result.exit_code == EXIT_USAGE and "detect-secrets takes no extra arguments" in result.output
 
 
 def test_config_paths_are_used_when_no_path_is_given(repo: Path):
@@ -191,10 +226,12 @@ def test_unknown_probe_names_in_the_config_are_refused_before_any_request(repo: 
 def test_tool_options_keep_native_reporting_args_first(tmp_path: Path):
     from secscan import pipeline
 
-    (tmp_path / "secscan.toml").write_text('timeout = 30.0\n[tool_options.bandit]\nextra_args = ["-l"]\ntimeout = 5.0\n')
+    (tmp_path / "secscan.toml").write_text('timeout = 30.0\n[tool_options.bandit]\nextra_args = ["-n", "3"]\n'
+                                           'timeout = 5.0\n')
     plan = pipeline.prepare(pipeline.ScanRequest(start=tmp_path))
     bandit, semgrep = pipeline.tool_context(plan, "bandit"), pipeline.tool_context(plan, "semgrep")
-    assert (bandit.extra_args, semgrep.extra_args) == (("--ignore-nosec", "-l"), ("--disable-nosem",))
+    assert (bandit.extra_args, semgrep.extra_args) == (("--ignore-nosec", "-n", "3"), ("--disable-nosem",))
+    assert bandit.user_args == ("-n", "3")
     assert (bandit.timeout, semgrep.timeout) == (5.0, 30.0)
     everywhere = pipeline.prepare(pipeline.ScanRequest(start=tmp_path, timeout_for_all=True))
     assert pipeline.tool_context(everywhere, "bandit").timeout == 30.0

@@ -25,4 +25,6 @@ def test_demo_writes_every_run_and_says_what_the_gate_would_do(tmp_path: Path) -
     assert set(runs) == {"bandit", "semgrep", "pip-audit", "detect-secrets", "secscan-api"}
     assert all(run["invocations"][0]["executionSuccessful"] and run["results"] for run in runs.values())
     assert "FAIL (the gate would exit 1): " in result.stderr and "(exit 1)" not in result.stderr
-    assert (tmp_path / "demo.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    html = (tmp_path / "demo.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and len(html.encode()) < 450_000  # ~170 findings, one page
+    assert result.stderr.splitlines()[-3:-1] == ["SARIF: demo.sarif", "HTML: demo.html"]

@@ -306,3 +306,56 @@ def test_partition_unique_splits_conflicting_pins() -> None:
     for group in groups:
         assert len(to_requirements(group)) == len(group)
     assert partition_unique([dep("x", None)]) == []
+
+
+# --------------------------------------------------------------------------- includes (-r / -c), unreadable files
+
+
+def test_requirement_includes_are_followed_inside_the_tree(tmp_path: Path) -> None:
+    from secscan.depfiles import collect_dependencies
+
+    top = write(tmp_path / "requirements.txt", "-r base.txt\n--requirement=sub/more.txt\n-rflat.txt\nflask==2.0.0\n")
+    write(tmp_path / "base.txt", "requests==2.19.0\n-r requirements.txt\n")  # a cycle back to the top file
+    write(tmp_path / "sub" / "more.txt", "--requirement ../base.txt\nurllib3==1.24.1\n")  # relative to its file
+    write(tmp_path / "flat.txt", "jinja2==2.10\n")
+    result = collect_dependencies([top], tmp_path)
+    got = sorted((d.name, d.file.relative_to(tmp_path).as_posix(), d.line) for d in result.deps)
+    assert got == [("flask", "requirements.txt", 4), ("jinja2", "flat.txt", 1), ("requests", "base.txt", 1),
+                   ("urllib3", "sub/more.txt", 2)]
+    assert result.unaudited == [] and result.errors == []
+
+
+def test_includes_and_files_that_cannot_be_read_are_not_audited(tmp_path: Path) -> None:
+    import os
+
+    from secscan.depfiles import collect_dependencies
+
+    root = tmp_path / "repo"
+    top = write(root / "requirements.txt", "ok==1.0\n-r missing.txt\n-r ../outside.txt\n-r https://example.invalid/r.txt\n"
+                                           "-r ${REQS}/x.txt\n-r pipe.txt\n-r big.txt\n-r bad.txt\n")
+    write(tmp_path / "outside.txt", "django==1.0\n")
+    os.mkfifo(root / "pipe.txt")
+    write(root / "big.txt", "x==1\n" * 100)
+    (root / "bad.txt").write_bytes(b"flask==0.12\n\xff\n")
+    binary = root / "requirements-bin.txt"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    result = collect_dependencies([top, binary], root, max_bytes=200)
+    assert [(d.name, d.version) for d in result.deps] == [("ok", "1.0")]
+    text = "\n".join(result.unaudited)
+    for needle in ("missing.txt", "../outside.txt", "outside the scanned tree", "https://example.invalid/r.txt",
+                   "${REQS}/x.txt", "pipe.txt", "not a regular file", "big.txt", "max_file_size",
+                   "bad.txt", "UTF-8", "requirements-bin.txt"):
+        assert needle in text, (needle, text)
+    assert len(result.unaudited) == 8
+    assert "django" not in text  # a file outside the tree is never read
+
+
+def test_constraints_files_are_noted_not_audited(tmp_path: Path) -> None:
+    from secscan.depfiles import collect_dependencies
+
+    top = write(tmp_path / "requirements.txt", "-c constraints.txt\n--constraint=more.txt\nrequests==2.19.0\n")
+    write(tmp_path / "constraints.txt", "urllib3==1.24.1\n")
+    result = collect_dependencies([top], tmp_path)
+    assert [d.name for d in result.deps] == ["requests"]
+    assert result.unaudited == []
+    assert len(result.notes) == 1 and "constraints.txt" in result.notes[0] and "more.txt" in result.notes[0]

@@ -40,26 +40,25 @@ pip-audit requirements.txt 3:PYSEC-2018-66 3:PYSEC-2019-179 3:PYSEC-2023-62 4:PY
                            7:PYSEC-2022-202 8:PYSEC-2019-132 8:PYSEC-2019-133 8:PYSEC-2020-148 8:PYSEC-2021-108
                            8:PYSEC-2023-192 8:PYSEC-2023-207 8:PYSEC-2023-212
 semgrep api.py 16:fastapi-debug-enabled 17:fastapi-cors-wildcard-credentials 24:tls-verify-disabled
-               45:fastapi-route-missing-auth-dependency 52:assert-used-for-authorization
-               58:ssrf-request-url-taint 66:subprocess-shell-true-nonconstant 72:xml-parse-untrusted-input
+               45:fastapi-route-missing-auth-dependency 52:assert-used-for-authorization 58:ssrf-request-url-taint
+               66:command-injection-taint
 semgrep app.py 20:hardcoded-flask-secret-key 21:flask-cors-wildcard-credentials 30:open-redirect-taint
-               31:cookie-missing-httponly-flag 31:cookie-missing-secure-flag
-               38:flask-render-template-string-nonconstant 43:markup-nonconstant 49:eval-exec-nonconstant
-               56:eval-exec-nonconstant 68:pickle-deserialization 74:ssrf-request-url-taint
-               81:ssrf-request-url-taint 81:tls-verify-disabled 87:path-traversal-taint 93:path-traversal-taint
-               99:os-system-nonconstant 105:lxml-xmlparser-entities-enabled 113:mass-assignment-request-kwargs
-               124:mass-assignment-setattr-loop 137:sql-format-in-execute 137:sql-injection-taint
-               162:bind-all-interfaces 162:flask-debug-enabled
-semgrep auth.py 18:weak-hash-for-password 27:jwt-encode-hardcoded-key 32:jwt-signature-verification-disabled
+               31:cookie-missing-httponly-flag 31:cookie-missing-secure-flag 38:xss-reflected-taint
+               43:xss-reflected-taint 49:code-injection-taint 56:code-injection-taint 68:deserialization-taint
+               74:ssrf-request-url-taint 81:ssrf-request-url-taint 81:tls-verify-disabled 87:path-traversal-taint
+               93:path-traversal-taint 99:command-injection-taint 106:xxe-taint 113:mass-assignment-request-kwargs
+               124:mass-assignment-setattr-loop 137:sql-injection-taint 162:bind-all-interfaces
+               162:flask-debug-enabled
+semgrep auth.py 18:weak-hash-algorithm 27:jwt-encode-hardcoded-key 32:jwt-signature-verification-disabled
                 37:jwt-none-algorithm 42:insecure-random-for-secrets 46:insecure-random-for-secrets
-semgrep backoffice/settings.py 8:django-debug-true
-semgrep backoffice/views.py 16:django-raw-sql-formatted 16:sql-injection-taint 23:django-mark-safe-nonconstant
-                            26:csrf-protection-disabled 29:third-party-pickle-deserialization
-semgrep db.py 30:sql-fstring-in-execute 52:sql-format-in-execute 59:sql-format-in-execute
-              65:sql-concat-in-execute 72:sqlalchemy-text-formatted 78:marshal-shelve-deserialization
+semgrep backoffice/settings.py 8:django-debug-true 9:django-allowed-hosts-wildcard
+semgrep backoffice/views.py 16:sql-injection-taint 26:csrf-protection-disabled 29:deserialization-taint
+semgrep directory.py 22:ldap-injection-taint 29:xpath-injection-taint 34:flask-csrf-protection-missing
+                     35:trust-boundary-session-taint
+semgrep live.py 16:aiohttp-debug-enabled 23:aiohttp-debug-enabled
 semgrep settings.py 13:hardcoded-flask-secret-key 14:hardcoded-jwt-secret-variable
-semgrep utils.py 16:jinja2-autoescape-disabled 21:yaml-unsafe-load 26:marshal-shelve-deserialization
-                 30:tempfile-mktemp 35:jinja2-template-nonconstant 44:ssl-unverified-context
+semgrep templates/note.html 5:template-unescaped-output 7:template-autoescape-disabled
+semgrep utils.py 16:jinja2-autoescape-disabled 30:tempfile-mktemp 44:ssl-unverified-context
 """
 
 # The fixed twin may keep these two LOW bandit notes: it still runs one subprocess, with an argument list.

@@ -1,5 +1,5 @@
-"""Fuzz the three loaders (config, suppression file, baseline): for any input, a valid result or ConfigError with
-one line naming the file; never another exception (no traceback reaches the user)."""
+"""Fuzz the loaders (config, suppression file, baseline, OpenAPI spec, tenants.yaml): for any input, a valid result
+or ConfigError/UsageError with one line naming the file; never another exception (no traceback reaches the user)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from secscan import config as config_mod
 from secscan.baseline import parse_baseline_text
-from secscan.errors import ConfigError
+from secscan.errors import ConfigError, UsageError
 from secscan.suppressions import parse_ignore_text
+from secscan_probes.engine.spec import load_spec
+from secscan_probes.engine.tenants import load_tenants
 
 KEYS = ["tools", "paths", "exclude", "timeout", "tool_options", "fail_on", "fail_on_tool_error", "fail_on_existing",
         "rules", "advisory_db", "allow_unaudited", "baseline", "suppressions", "api", "bandit", "semgrep", "B602",
@@ -110,3 +112,80 @@ def test_pathological_inputs():
         _check(lambda t=text: _load_config_file(t, "secscan.toml"))
         _check(lambda t=text: parse_ignore_text(t, "ig.yaml"))
         _check(lambda t=text: parse_baseline_text(t, "b.json"))
+
+
+# --- the API side: spec loader and tenants loader -----------------------------------------------------------------
+
+SPEC_KEYS = ["openapi", "swagger", "info", "paths", "servers", "components", "security", "url", "get", "post",
+             "parameters", "requestBody", "responses", "$ref", "schemas", "name", "in", "schema", "type"]
+SPEC_WORDS = ["3.0.3", "3.1.0", "2.0", "http://127.0.0.1:9/x.json", "file:///etc/passwd", "#/components/schemas/X",
+              "other.yaml", "../../outside.json", "/items/{id}", "path", "query", "object", "string"]
+spec_scalars = st.one_of(scalars, st.sampled_from(SPEC_WORDS))
+spec_values = st.recursive(spec_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.one_of(st.sampled_from(SPEC_KEYS), st.text(max_size=6)), inner,
+                                                 max_size=4)), max_leaves=25)
+spec_documents = st.fixed_dictionaries({"openapi": st.one_of(st.sampled_from(["3.0.3", "3.1.0"]), spec_scalars)},
+                                       optional={"info": spec_values, "paths": spec_values, "servers": spec_values,
+                                                 "components": spec_values})
+TENANT_KEYS = ["tenants", "alice", "bob", "headers", "cookies", "query", "login", "credentials", "url", "path",
+               "form", "json", "token", "csrf", "Authorization", "username", "password", "header", "cookie", "role"]
+tenant_values = st.recursive(st.one_of(scalars, st.sampled_from(["Bearer x", "${NO_SUCH_VAR}", "{username}"])),
+                             lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(
+                                 st.one_of(st.sampled_from(TENANT_KEYS), st.text(max_size=6)), inner, max_size=4)),
+                             max_leaves=25)
+
+
+def _check_usage(call: Any) -> None:
+    try:
+        call()
+    except UsageError as exc:
+        assert "\n" not in str(exc) and str(exc).strip()
+
+
+def _load_spec_text(text: str | bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "openapi.yaml"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+        load_spec(str(path), base_url="http://127.0.0.1:9")
+
+
+def _load_tenants_text(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tenants.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        load_tenants(path, environ={"SET_VAR": "v"})
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=200)))
+def test_spec_any_text(text: str | bytes):
+    _check_usage(lambda: _load_spec_text(text))
+
+
+@SETTINGS
+@given(spec_documents)
+def test_spec_any_structure(data: dict[str, Any]):
+    _check_usage(lambda: _load_spec_text(json.dumps(data, default=str)))
+    _check_usage(lambda: _load_spec_text(yaml.safe_dump(data)))
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_tenants_any_text(text: str):
+    _check_usage(lambda: _load_tenants_text(text))
+
+
+@SETTINGS
+@given(st.one_of(tenant_values, st.builds(lambda t: {"tenants": t}, tenant_values)))
+def test_tenants_any_structure(data: Any):
+    _check_usage(lambda: _load_tenants_text(yaml.safe_dump(data)))
+
+
+def test_pathological_api_inputs():
+    deep = "[" * 5000 + "]" * 5000
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    for text in (deep, "openapi: " + deep, bomb, "\x00\ufeff", "openapi: !!python/object:os.system x",
+                 "openapi: 3.0\npaths: {}\n", '{"openapi": "3.0.3", "paths": {"/x": {"get": {"$ref": "#"}}}}'):
+        _check_usage(lambda t=text: _load_spec_text(t))
+        _check_usage(lambda t=text: _load_tenants_text(t))

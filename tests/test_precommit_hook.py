@@ -37,16 +37,16 @@ PRE_COMMIT = BIN / "pre-commit"
 AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLX"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEX"
 VULNERABLE = (
-    "import sqlite3\n\n"
+    "import sqlite3\nfrom flask import request\n"
     f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n\n\n'
-    "def find(conn: sqlite3.Connection, name: str) -> list:\n"
-    "    return conn.execute(f\"SELECT * FROM users WHERE name = '{name}'\").fetchall()\n"
+    "def find(conn: sqlite3.Connection) -> list:\n"
+    "    return conn.execute(f\"SELECT * FROM users WHERE name = '{request.args.get('n')}'\").fetchall()\n"
 )
-SHELL = "import subprocess\n\n\ndef run(cmd: str) -> None:\n    subprocess.call(cmd, shell=True)\n"
+SHELL = "import subprocess\nfrom flask import request\n\ndef run() -> None:\n    subprocess.call(request.args['c'], shell=True)\n"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
-MARKED = ("import subprocess  # nosec B404 -- needed\n\n\ndef run(cmd: str) -> None:\n"
-          "    # secscan: ignore[subprocess-shell-true-nonconstant]\n"
-          "    subprocess.call(cmd, shell=True)  # nosec B602 -- a fixed admin command\n")
+MARKED = ("import subprocess  # nosec B404 -- needed\nfrom flask import request\n\ndef run() -> None:\n"
+          "    # secscan: ignore[command-injection-taint]\n"
+          "    subprocess.call(request.args['c'], shell=True)  # nosec B602 -- a fixed admin command\n")
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1"}
 
@@ -137,7 +137,7 @@ def test_commit_with_aws_key_and_sql_fstring_is_blocked_with_the_findings_listed
     assert committed["head_after_vulnerable"] == "", "the commit must not have been created"
     assert re.search(r"^app\.py:3: HIGH \[detect-secrets aws-access-key\] AWS Access Key found \(value AK…", output,
                      re.M), output
-    assert re.search(r"^app\.py:7: HIGH \[semgrep sql-fstring-in-execute\] ", output, re.M), output
+    assert re.search(r"^app\.py:7: CRITICAL \[semgrep sql-injection-taint\] ", output, re.M), output
     assert "secscan hook (static, 2 files): FAIL (exit 1)" in output  # app.py and .pre-commit-config.yaml
     assert AWS_KEY not in output, "the secret value must never be printed"
     assert "Failed" in output and "files were modified by this hook" not in output
@@ -259,8 +259,8 @@ def test_only_new_findings_are_printed_and_excludes_apply(split_results: dict) -
 def test_inline_markers_apply_and_unhonoured_ones_are_reported(split_results: dict) -> None:
     lines = hook_lines(split_results["one"])
     assert not [line for line in lines if line.startswith("d.py") and "[bandit " in line], "# nosec is honoured"
-    assert any(line.startswith("d.py:6: HIGH [semgrep subprocess-shell-true-nonconstant]") for line in lines), lines
-    assert "secscan: warning: d.py:5: 'secscan: ignore[subprocess-shell-true-nonconstant]' has no reason, so it is " \
+    assert any(line.startswith("d.py:6: CRITICAL [semgrep command-injection-taint]") for line in lines), lines
+    assert "secscan: warning: d.py:5: 'secscan: ignore[command-injection-taint]' has no reason, so it is " \
            "not honoured" in lines
 
 

@@ -598,3 +598,12 @@ def test_decoy_password_reset_and_web_login_do_not_enumerate(shop):
     wrong = shop.client.post("/web/login", data={"username": "alice", "password": "Whatever-123"})
     ghost = shop.client.post("/web/login", data={"username": "nosuchuser", "password": "Whatever-123"})
     assert wrong.status_code == ghost.status_code == 200 and wrong.json() == ghost.json()
+
+
+def test_no_rate_limit_on_password_reset(shop):
+    statuses = [shop.call("POST", "/api/v1/password-reset", json={"username": "alice"}).status_code
+                for _ in range(11)]
+    if shop.vulnerable:
+        assert statuses == [200] * 11
+    else:
+        assert statuses == [200] * 10 + [429]

@@ -3,11 +3,15 @@ recognised exactly as bandit and semgrep themselves do (checked against the real
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from secscan.config import SecscanConfig
 from secscan.errors import ConfigError
@@ -119,7 +123,7 @@ def test_file_entries_suppress_by_rule_glob_and_by_fingerprint_and_report_expire
 
 def test_stale_is_not_judged_for_tools_that_did_not_run(tmp_path: Path):
     ignore = parse_ignore_text("suppressions:\n  - rule: x\n    path: a.py\n    tool: semgrep\n    reason: r\n"
-                               "  - rule: y\n    path: a.py\n    reason: r\n", "ig.yaml")
+                               "  - rule: sql-injection-taint\n    path: a.py\n    reason: r\n", "ig.yaml")
     broken = ToolRun("bandit", Status.TIMEOUT)
     done = finalize([ToolRun("bandit", Status.OK), broken], tmp_path, ignore=ignore, today=TODAY)
     assert done.review.stale == ()  # semgrep did not run; bandit timed out, so "matches nothing" proves nothing
@@ -218,40 +222,40 @@ def k(cmd):
 '''
 
 SEMGREP_CASES = '''import subprocess
+from flask import request
+
+def a():
+    return subprocess.call(request.args["c"], shell=True)  # nosemgrep
 
 
-def a(cmd):
-    return subprocess.call(cmd, shell=True)  # nosemgrep
-
-
-def b(cmd):
+def b():
     # nosemgrep
-    return subprocess.call(cmd, shell=True)
+    return subprocess.call(request.args["c"], shell=True)
 
 
-def c(cmd):
-    return subprocess.call(cmd, shell=True)  # nosemgrep: subprocess-shell-true-nonconstant
+def c():
+    return subprocess.call(request.args["c"], shell=True)  # nosemgrep: command-injection-taint
 
 
-def d(cmd):
-    return subprocess.call(cmd, shell=True)  # nosemgrep: some-other-rule
+def d():
+    return subprocess.call(request.args["c"], shell=True)  # nosemgrep: some-other-rule
 
 
-def e(cmd):
+def e():
     x = 1  # nosemgrep
-    return subprocess.call(cmd, shell=True) or x
+    return subprocess.call(request.args["c"], shell=True) or x
 
 
-def f(cmd):
-    return subprocess.call(cmd, shell=True)  # NOSEM
+def f():
+    return subprocess.call(request.args["c"], shell=True)  # NOSEM
 
 
-def g(cmd):
-    return subprocess.call(cmd, shell=True)  #nosemgrep
+def g():
+    return subprocess.call(request.args["c"], shell=True)  #nosemgrep
 
 
-def h(cmd):
-    return subprocess.call(cmd, shell=True)
+def h():
+    return subprocess.call(request.args["c"], shell=True)
 '''
 
 
@@ -285,6 +289,43 @@ def test_bandit_nosec_is_recognised_exactly_as_bandit_does(tmp_path: Path):
 def test_semgrep_nosemgrep_is_recognised_exactly_as_semgrep_does(tmp_path: Path):
     native, kept, hidden = _native_vs_secscan(tmp_path, "semgrep", SEMGREP_CASES)
     assert kept == native
-    rule = "subprocess-shell-true-nonconstant"
+    rule = "command-injection-taint"
     assert {(rule, 5), (rule, 10), (rule, 14), (rule, 27)} <= hidden
     assert (rule, 18) in native and (rule, 23) in native and (rule, 35) in native
+
+
+# --- glob matching is linear (issue 10, case 17) ------------------------------------------------------------------
+
+
+def test_a_backtracking_glob_does_not_hang_post_processing():
+    """`*a` 25 times then `*b` against 60 a's: the old regex translation backtracked for more than 60 s. In a child
+    process so a regression fails at the watchdog (a bound, not a timing assertion: linear matching takes
+    microseconds, backtracking takes years)."""
+    code = ("from secscan.suppressions import glob_match\n"
+            "print(glob_match('*a' * 25 + '*b', 'a' * 60), glob_match('**a' * 25 + '**b', 'a/' * 30),"
+            " glob_match('*a' * 25 + '*', 'a' * 60))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "False", "True"], out.stderr
+
+
+def _reference_regex(pattern: str) -> re.Pattern[str]:
+    """The previous translation (correct, but backtracking): the specification the linear matcher must keep."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i])))
+            i += 1
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "/", "*", "?", "**", "**/", ".", "["]), max_size=7).map("".join),
+       st.lists(st.sampled_from(["a", "b", "/", ".", "["]), max_size=10).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_linear_glob_matching_keeps_the_documented_semantics(pattern: str, path: str):
+    assert glob_match(pattern, path) is (_reference_regex(pattern.strip().removeprefix("./")).match(path) is not None)

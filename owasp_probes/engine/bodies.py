@@ -1,4 +1,8 @@
-"""Request bodies for write probes: idempotent updates built from the current representation."""
+"""Request bodies for write probes.
+
+The rule: data read from an object secscan did not create is never written back. A write to such an object is a
+PATCH that changes only the property under test, and is restored (and verified) afterwards; a full-body PUT is
+only sent to objects secscan created, whose representation is its own."""
 
 from __future__ import annotations
 
@@ -8,15 +12,28 @@ from secscan_probes.engine.context import ProbeContext
 from secscan_probes.engine.schema import properties, required
 from secscan_probes.engine.spec import Operation
 
+ENVELOPES = ("data", "result", "item", "object", "record", "payload", "response")
+
 
 def read_op_for(ctx: ProbeContext, op: Operation) -> Operation | None:
     """The GET on the same path (PUT /books/{id} -> GET /books/{id}; PATCH /users/me -> GET /users/me)."""
-    return ctx.spec.find("GET", op.path)
+    return ctx.spec.callable("GET", op.path)
 
 
 def item_read_for(ctx: ProbeContext, producer: Operation, param: str) -> Operation | None:
     """POST /books -> GET /books/{book_id}."""
-    return ctx.spec.find("GET", producer.path.rstrip("/") + "/{" + param + "}")
+    return ctx.spec.callable("GET", producer.path.rstrip("/") + "/{" + param + "}")
+
+
+def object_of(data: Any) -> dict[str, Any] | None:
+    """The object a reply describes: the body itself, or what `{"data": {...}}`-style envelopes wrap."""
+    if not isinstance(data, dict):
+        return None
+    for key in ENVELOPES:
+        inner = data.get(key)
+        if isinstance(inner, dict) and len(data) <= 3:  # {"data": {...}, "meta": ...}: the envelope, not a field
+            return inner
+    return data
 
 
 def update_body(ctx: ProbeContext, op: Operation, current: Any) -> dict[str, Any] | None:

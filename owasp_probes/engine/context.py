@@ -56,7 +56,6 @@ class ApiFinding:
     evidence: tuple[EvidenceStep, ...] = ()
     parameter: str | None = None
     owasp: str = ""  # e.g. "API1:2023": set by the engine from the registered probe
-    inconclusive: bool = False  # set by the engine when a tenant's credentials stopped working
 
     @property
     def rule_id(self) -> str:
@@ -87,6 +86,9 @@ class ProbeContext:
     canaries: Mapping[str, str]  # tenant name -> its canary string
     options: ScanOptions = ScanOptions()
     created: list[Resource] = field(default_factory=list)  # objects secscan created (cleanup candidates)
+    observed_secured: set[str] = field(default_factory=set)  # paths whose GET refused anonymous callers (401/403)
+    tested: dict[str, dict[str, Any]] = field(default_factory=dict)  # probe -> its requests and operations
+    unsafe: tuple[Operation, ...] = ()  # operations held back as unsafe: only a probe about them may call them
 
     @property
     def base_url(self) -> str:
@@ -97,6 +99,17 @@ class ProbeContext:
         return [op for op in self.spec.operations
                 if (method is None or op.method == method.upper()) and (param is None or param in op.path_params)]
 
+    def needs_auth(self, op: Operation) -> bool:
+        """Whether `op` is called as a tenant: declared security, or observed (the path's GET answered 401/403
+        anonymously), or nothing declared anywhere in the spec, or a secured operation on the same path."""
+        if op.requires_auth or op.path in self.observed_secured:
+            return True
+        if op.security_declared:
+            return False  # declared public (security: []) and not seen refusing anonymous callers
+        if not any(o.security_declared for o in self.spec.all_operations):
+            return True  # the spec says nothing about security at all: assume the usual, credentials needed
+        return any(o.path == op.path and o.requires_auth for o in self.spec.all_operations)
+
     def others(self, tenant: Tenant) -> list[Tenant]:
         return [t for t in self.tenants if t.name != tenant.name]
 
@@ -104,12 +117,15 @@ class ProbeContext:
         return self.base_url + path
 
     async def call(self, tenant: Tenant | None, op: Operation, values: Mapping[str, Any],
-                   body: Any = None, query: Mapping[str, Any] | None = None) -> Exchange:
-        """Send `op` with path values filled in (missing ones from schemathesis' example)."""
+                   body: Any = None, query: Mapping[str, Any] | None = None, *,
+                   allow_unsafe: bool = False) -> Exchange:
+        """Send `op` with path values filled in (missing ones from schemathesis' example); a body goes in the
+        operation's declared media type (JSON, form-urlencoded or multipart)."""
         missing = [p for p in op.path_params if p not in values]
         path = fill_path(op.path, {**(self.spec.example(op).path if missing else {}), **values})
-        extra: dict[str, Any] = {} if body is None else {"json_body": body}
-        return await self.client.request(op.method, path, tenant=tenant, template=op.path, params=query, **extra)
+        extra: dict[str, Any] = {} if body is None else {"body": body, "media_type": op.body_media_type}
+        return await self.client.request(op.method, path, tenant=tenant, template=op.path, params=query,
+                                         allow_unsafe=allow_unsafe, **extra)
 
     def is_public(self, param: str, value: Any) -> bool:
         """True when some tenant declares (param, value) under `public:` in tenants.yaml."""

@@ -13,7 +13,9 @@ from secscan_probes.engine.schema import free_text_field
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
 
-ENVELOPES = ("items", "data", "results", "content", "records", "objects")
+NAME_PARAM = re.compile(r"^(user_?name|login|handle)$", re.IGNORECASE)
+ENVELOPES = ("data", "items", "results", "result", "content", "records", "objects", "item", "object", "record",
+             "payload", "response")
 
 
 def collection_of(path: str, param: str) -> str:
@@ -25,16 +27,59 @@ def consumer_params(ctx: ProbeContext) -> list[str]:
     """Path parameters of authenticated operations, parents (shallower) first."""
     depth: dict[str, int] = {}
     for op in ctx.spec.operations:
-        if op.requires_auth:
+        if ctx.needs_auth(op):
             for param in op.path_params:
                 depth.setdefault(param, op.path.split("{" + param + "}")[0].count("{"))
     return sorted(depth, key=lambda p: (depth[p], p))
 
 
 def producers_for(ctx: ProbeContext, param: str) -> list[Operation]:
+    """POSTs that create a `param` object secscan can delete again (a DELETE on the item route): objects nobody
+    can remove are never created (BOLA then uses the tenants' existing objects)."""
     prefixes = {collection_of(op.path, param) for op in ctx.operations(param=param)}
-    return [op for op in ctx.operations("POST") if op.path in prefixes and op.requires_auth
-            and isinstance(op.body_schema, dict) and op.body_schema.get("type", "object") == "object"]
+    return [op for op in ctx.operations("POST") if op.path in prefixes and ctx.needs_auth(op)
+            and isinstance(op.body_schema, dict) and op.body_schema.get("type", "object") == "object"
+            and deletable(ctx, op)]
+
+
+SESSION_WORDS = re.compile(r"log ?in|sign ?in|token|auth|session|search|query|verify|validate|check|render|"
+                           r"preview|export|import|ping|calc|lookup", re.IGNORECASE)
+SIGNUP_WORDS = re.compile(r"regist|sign ?up|create ?(an? )?account|enrol", re.IGNORECASE)
+
+
+def creates_objects(ctx: ProbeContext, op: Operation) -> bool:
+    """A POST that creates something each time it succeeds (201 documented, a collection with an item route, or a
+    sign-up), unlike searches, logins and other computations."""
+    if op.method != "POST":
+        return False
+    if SIGNUP_WORDS.search(f"{op.path} {op.operation_id or ''} {op.summary}"):
+        return True  # /auth/register: a sign-up under an auth prefix still creates an account
+    if SESSION_WORDS.search(op.path):
+        return False
+    return "201" in op.responses or item_param(ctx, op) is not None
+
+
+def deletable(ctx: ProbeContext, op: Operation) -> bool:
+    """Whether what `op` creates can be deleted again by its owner (a DELETE on the item route)."""
+    param = item_param(ctx, op)
+    return delete_op(ctx, param, op.path) is not None
+
+
+def item_param(ctx: ProbeContext, producer: Operation) -> str | None:
+    """POST /books -> book_id when the spec has /books/{book_id}."""
+    for op in ctx.spec.all_operations:
+        head, _, tail = op.path.rpartition("/")
+        if head == producer.path.rstrip("/") and tail.startswith("{") and tail.endswith("}"):
+            return tail[1:-1]
+    return None
+
+
+def delete_op(ctx: ProbeContext, param: str | None, collection: str) -> Operation | None:
+    if param is None:
+        return None
+    return next((op for op in ctx.operations("DELETE", param)
+                 if collection_of(op.path, param) == collection.rstrip("/")), None)
+
 
 
 def listers_for(ctx: ProbeContext, param: str) -> list[Operation]:
@@ -43,7 +88,7 @@ def listers_for(ctx: ProbeContext, param: str) -> list[Operation]:
     found = []
     for op in ctx.operations("GET"):
         head, _, tail = op.path.rpartition("/")
-        if op.requires_auth and (op.path in prefixes or (head in prefixes and tail and "{" not in tail)):
+        if ctx.needs_auth(op) and (op.path in prefixes or (head in prefixes and tail and "{" not in tail)):
             found.append(op)
     return found
 
@@ -70,8 +115,8 @@ def values_from(data: Any, param: str) -> list[Any]:
     for key in candidate_keys(param):
         if isinstance(data.get(key), (str, int)) and not isinstance(data.get(key), bool):
             return [data[key]]
-    for key in ENVELOPES:
-        if isinstance(data.get(key), list):
+    for key in ENVELOPES:  # {"data": [...]}, {"data": {...}} (JSON:API data.id), {"result": {...}}
+        if isinstance(data.get(key), (list, dict)):
             return values_from(data[key], param)
     return []
 
@@ -109,7 +154,7 @@ def id_from(exchange: Exchange, op: Operation, param: str) -> Any:
 
 
 async def create_object(ctx: ProbeContext, tenant: Tenant, op: Operation, param: str) -> Resource | None:
-    """Create one object as `tenant` through producer `op`; it is recorded for cleanup."""
+    """Create one object as `tenant` through producer `op` (recorded; the cleanup deletes it at the end)."""
     canary = ctx.canaries[tenant.name]
     body = new_object_body(ctx, op, canary)
     if body is None:
@@ -122,6 +167,46 @@ async def create_object(ctx: ProbeContext, tenant: Tenant, op: Operation, param:
     ctx.created.append(resource)
     ctx.resources.add(resource)
     return resource
+
+
+async def path_values(ctx: ProbeContext, op: Operation, tenant: Tenant | None) -> dict[str, Any] | None:
+    """Values for every path parameter of `op`: the tenant's own objects first, then any object discovered, then
+    the first id its collection lists (GET /products for /products/{product_id}); None when one is missing."""
+    values = own_values(ctx, tenant) if tenant is not None else {}
+    for param in op.path_params:
+        if param in values:
+            continue
+        if tenant is not None and NAME_PARAM.search(param) and tenant.credentials.get("username"):
+            values[param] = tenant.credentials["username"]
+            continue
+        known = ctx.resources.of(param, limit=1)
+        if known:
+            values[param] = known[0].value
+            continue
+        found = seen_values(ctx, param)
+        lister = ctx.spec.callable("GET", collection_of(op.path, param))
+        if not found and lister is not None and not lister.path_params:
+            reply = await ctx.call(tenant if ctx.needs_auth(lister) else None, lister, {})
+            found = values_from(reply.data, param) if reply.ok else []
+        if not found:
+            return None
+        values[param] = found[0]
+    return {p: values[p] for p in op.path_params}
+
+
+def seen_values(ctx: ProbeContext, param: str) -> list[Any]:
+    """Ids for `param` in replies already received from a collection of that resource (review_id from any
+    .../reviews list), most recent first."""
+    stem = re.sub(r"[_-]?id$", "", param, flags=re.IGNORECASE).lower()
+    if not stem:
+        return []
+    for exchange in reversed(ctx.client.exchanges):
+        last = (exchange.template or "").rstrip("/").rsplit("/", 1)[-1].lower()
+        if exchange.ok and last in (stem, f"{stem}s", f"{stem}es"):
+            found = values_from(exchange.data, param)
+            if found:
+                return found
+    return []
 
 
 async def _list_as(ctx: ProbeContext, tenant: Tenant, op: Operation, param: str) -> None:

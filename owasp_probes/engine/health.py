@@ -24,7 +24,7 @@ class TenantHealth:
             return None
         self.broken[tenant] = f"{key} -> {exchange.status}"
         return (f"credentials of tenant {tenant} stopped working mid-run ({key} answered {exchange.status} "
-                f"after succeeding earlier); results involving {tenant} are marked inconclusive")
+                f"after succeeding earlier)")
 
     def is_broken(self, tenant: str) -> bool:
         return tenant in self.broken

@@ -33,9 +33,9 @@ class Resources:
 
     def add(self, resource: Resource) -> None:
         key = resource.key
+        current = self._by_key.get(key)
         if key in self.shared:
             return
-        current = self._by_key.get(key)
         if current is None or PRIORITY[resource.origin] > PRIORITY[current.origin]:
             self._by_key[key] = resource
         elif PRIORITY[resource.origin] == PRIORITY[current.origin] and resource.owner != current.owner:

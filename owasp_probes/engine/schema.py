@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 MAX_DEPTH = 12
 FREE_TEXT_NAMES = ("title", "name", "content", "description", "body", "text", "note", "comment", "summary", "label")
+# Fields that identify an account: changed only by the credential flows that restore them, never as a canary.
+IDENTITY_FIELD = re.compile(r"^(user_?name|login(_?name)?|e_?mail(_?address)?|handle|account(_?name)?|pass(word|wd)?|"
+                            r"pwd|passphrase|phone(_?number)?|sub|uid)$", re.IGNORECASE)
 
 
 def resolve(schema: Any, *roots: Mapping[str, Any], depth: int = 0) -> Any:
@@ -88,9 +92,10 @@ def is_free_text(schema: Mapping[str, Any], needed: int) -> bool:
 
 
 def free_text_field(schema: Any, needed: int = 32) -> str | None:
-    """The best property of an object schema to carry a canary string (title, name, content... first)."""
+    """The best property of an object schema to carry a canary string (title, name, content... first); never an
+    identity field (user name, e-mail, password...)."""
     props = properties(schema)
-    candidates = [name for name, sub in props.items() if is_free_text(sub, needed)]
+    candidates = [name for name, sub in props.items() if is_free_text(sub, needed) and not IDENTITY_FIELD.match(name)]
     ranked = sorted(candidates, key=lambda n: (FREE_TEXT_NAMES.index(n) if n in FREE_TEXT_NAMES else 99))
     return ranked[0] if ranked else None
 

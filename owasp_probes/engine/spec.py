@@ -5,19 +5,27 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import schemathesis
-from schemathesis.core.errors import LoaderError
+from schemathesis.core.errors import InvalidSchema, LoaderError
 
 from secscan.errors import TargetUnreachable, UsageError
 from secscan_probes.engine.schema import properties, required, resolve
 from secscan_probes.engine.scope import Scope
+from secscan_probes.engine.spec_load import (
+    MAX_SPEC_BYTES,
+    check_references,
+    check_version,
+    decode,
+    parse_document,
+    read_bounded,
+)
 from secscan_probes.engine.spec_parts import (
     Link,
     Parameter,
@@ -31,6 +39,8 @@ from secscan_probes.engine.spec_parts import (
 )
 
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,11 @@ class Operation:
     security: tuple[Mapping[str, Any], ...]
     links: tuple[Link, ...] = ()
     line: int = 1
+    summary: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    deprecated: bool = False
+    security_declared: bool = True  # False when neither the operation nor the spec says anything about security
 
     @property
     def label(self) -> str:
@@ -80,26 +95,43 @@ class Example:
 
 
 class ApiSpec:
-    """A loaded spec: its source, text, operations and base URL."""
+    """A loaded spec: its source, text, operations and base URL.
+
+    `all_operations` is every operation the spec documents; `operations` only those secscan may call (the
+    `--include`/`--exclude` filters and the unsafe-operation classifier applied by the engine, see `restrict`)."""
 
     def __init__(self, source: str, text: str, schema: Any, base_url: str, file: Path | None) -> None:
         self.source, self.text, self.schema, self.base_url, self.file = source, text, schema, base_url, file
         self.raw: Mapping[str, Any] = schema.raw_schema
         lines = locate_operations(text)
-        self.operations: tuple[Operation, ...] = tuple(self._build(op, lines) for op in _all_ops(schema))
+        self.all_operations: tuple[Operation, ...] = tuple(self._build(op, lines) for op in _all_ops(schema))
+        self.operations: tuple[Operation, ...] = self.all_operations
         self._examples: dict[str, Example] = {}
 
     def _build(self, op: Any, lines: Mapping[tuple[str, str], int]) -> Operation:
         raw = op.definition.raw
         media, body = body_of(op)
+        tags = raw.get("tags")
         return Operation(
-            method=op.method.upper(), path=op.path, operation_id=raw.get("operationId"),
+            method=op.method.upper(), path=op.path, operation_id=_text(raw.get("operationId")) or None,
             parameters=parameters_of(op), body_schema=resolve(body, self.raw) if body is not None else None,
             body_media_type=media, responses=responses_of(op, self.raw), security=security_of(raw, self.raw),
             links=links_of(raw), line=lines.get((op.method.lower(), op.path), 1),
+            summary=_text(raw.get("summary")), description=_text(raw.get("description")),
+            tags=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
+            deprecated=raw.get("deprecated") is True,
+            security_declared="security" in raw or "security" in self.raw,
         )
 
+    def restrict(self, allowed: tuple[Operation, ...]) -> None:
+        self.operations = allowed
+
     def find(self, method: str, path: str) -> Operation | None:
+        """Any documented operation (for locating findings); see `callable` for what may be sent."""
+        return next((o for o in self.all_operations if o.method == method.upper() and o.path == path), None)
+
+    def callable(self, method: str, path: str) -> Operation | None:
+        """An operation secscan may call (not excluded, not held back as unsafe)."""
         return next((o for o in self.operations if o.method == method.upper() and o.path == path), None)
 
     def by_operation_id(self, operation_id: str) -> Operation | None:
@@ -108,8 +140,13 @@ class ApiSpec:
     def example(self, op: Operation) -> Example:
         """One valid example request for `op` from schemathesis (cached per operation)."""
         if op.label not in self._examples:
-            self._examples[op.label] = _generate(self.schema[op.path][op.method], op.body_schema)
+            self._examples[op.label] = _with_documented(_generate(self.schema[op.path][op.method],
+                                                                  op.body_schema), op)
         return self._examples[op.label]
+
+
+def _text(value: Any) -> str:
+    return " ".join(value.split())[:500] if isinstance(value, str) else ""
 
 
 def _all_ops(schema: Any) -> list[Any]:
@@ -126,7 +163,7 @@ def _generate(st_op: Any, body_schema: Mapping[str, Any] | None) -> Example:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            case = st_op.as_strategy().example()
+            case = st_op.as_strategy().example()  # hypothesis' search for a simple value: accepted more often
     except Exception:  # noqa: BLE001 - unsatisfiable schemas yield an empty example
         return Example()
     body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else None
@@ -134,6 +171,48 @@ def _generate(st_op: Any, body_schema: Mapping[str, Any] | None) -> Example:
         keep = set(required(body_schema)) or set(properties(body_schema))
         body = {k: v for k, v in body.items() if k in keep}
     return Example(path=tame(dict(case.path_parameters or {})), query=tame(dict(case.query or {})), body=tame(body))
+
+
+def _documented(schema: Mapping[str, Any] | None) -> tuple[bool, Any]:
+    """(True, value) for a schema's own `example` (or first of `examples`, or `default`): the value the API's
+    authors wrote, which its validation accepts far more often than a random string matching a loose schema."""
+    if not isinstance(schema, Mapping):
+        return False, None
+    for key in ("example", "default"):
+        if key in schema and schema[key] is not None:
+            return True, schema[key]
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return True, examples[0]
+    return False, None
+
+
+def _plausible(value: Any, schema: Mapping[str, Any] | None) -> Any:
+    """An empty string where the schema sets no minimum becomes a short word: loose schemas are common, and real
+    APIs reject empty names, cities and titles that the schema allowed."""
+    if value != "" or not isinstance(schema, Mapping) or any(k in schema for k in ("pattern", "enum", "format")):
+        return value
+    return "secscan"[:int(schema.get("maxLength", 7))] or value
+
+
+def _with_documented(example: Example, op: Operation) -> Example:
+    """The generated example with every documented example value put in (body properties and parameters), and
+    no empty string a loose schema allowed."""
+    body = example.body
+    if isinstance(body, dict):
+        props = properties(op.body_schema)
+        body = {k: (found[1] if (found := _documented(props.get(k)))[0] else _plausible(v, props.get(k)))
+                for k, v in body.items()}
+    params = {(p.location, p.name): p.schema for p in op.parameters}
+
+    def fill(values: Mapping[str, Any], location: str) -> dict[str, Any]:
+        out = {}
+        for k, v in values.items():
+            found = _documented(params.get((location, k)))
+            out[k] = found[1] if found[0] else _plausible(v, params.get((location, k)))
+        return out
+
+    return Example(path=fill(example.path, "path"), query=fill(example.query, "query"), body=body)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9 _.,@:/+=%-]")
@@ -154,31 +233,63 @@ def tame(value: Any) -> Any:
     return value
 
 
-def load_spec(source: str, base_url: str | None = None, timeout: float = 10.0) -> ApiSpec:
-    """Load a spec from a file path or an in-scope http(s) URL; resolve the base URL."""
+def load_spec(source: str, base_url: str | None = None, timeout: float = 10.0, *,
+              allow_external_refs: bool = False) -> ApiSpec:
+    """Load a spec from a file path or an in-scope http(s) URL; resolve the base URL.
+
+    The document is parsed and checked here first (size, UTF-8, no YAML aliases, version string, references
+    that stay inside the spec) and only then handed to schemathesis."""
     is_url = urlsplit(source).scheme in ("http", "https")
     if is_url:
-        text = _fetch(source, base_url, timeout)
-        schema = _load(lambda: schemathesis.openapi.from_dict(_parse_text(source, text)), source)
+        text = decode(_fetch(source, base_url, timeout), source)
         file = None
     else:
         file = Path(source)
-        if not file.is_file():
+        if not file.exists():
             raise UsageError(f"--openapi: no such file: {source}")
-        text = file.read_text(encoding="utf-8", errors="replace")
-        schema = _load(lambda: schemathesis.openapi.from_path(str(file)), source)
+        text = decode(read_bounded(file, MAX_SPEC_BYTES, f"--openapi {source}"), source)
+    data = parse_document(text, source)
+    check_version(data, source)
+    if not allow_external_refs:
+        check_references(data, source, file)
+    schema = _schema(data, source)
+    if file is not None:
+        schema.location = file.resolve().as_uri()  # relative refs (checked above) resolve against the file
     resolved = base_url or base_url_of(schema.raw_schema, source if is_url else None)
     if not resolved:
         raise UsageError(f"{source}: spec has no servers; pass --base-url")
-    return ApiSpec(source, text, schema, resolved.rstrip("/"), file)
+    if is_url and not base_url and _origin(resolved) != _origin(source):
+        raise UsageError(f"spec {source} names a server on another host ({_origin(resolved)}); secscan sends "
+                         "credentials only where you point it: pass --base-url to confirm that host")
+    spec = _load(lambda: ApiSpec(source, text, schema, resolved.rstrip("/"), file), source)
+    if not spec.all_operations:
+        raise UsageError(f"{source}: nothing to test: the spec documents no operations")
+    return spec
 
 
-def _load(loader: Any, source: str) -> Any:
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _load(loader: Callable[[], _T], source: str) -> _T:
+    """`loader()`, with schemathesis' complaints about the document (some only surface when the operations are
+    first listed) turned into one-line usage errors."""
     try:
-        schema = loader()
+        return loader()
+    except InvalidSchema as exc:
+        details = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        why = details[details.index("Error details:") + 1] if "Error details:" in details[:-1] else details[0]
+        raise UsageError(f"{source}: not a usable OpenAPI document: {why}") from None
     except LoaderError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"{source}: not a usable OpenAPI document: {first}") from None
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UsageError(f"{source}: not a usable OpenAPI document: {type(exc).__name__}") from None
+
+
+def _schema(data: dict[str, Any], source: str) -> Any:
+    schema = _load(lambda: schemathesis.openapi.from_dict(data), source)
     # ASCII strings: hypothesis otherwise tabulates all 1.1M code points (~200 MB, ~3 s) on a cold cache.
     schema.config.generation.update(codec="ascii")
     _keep_hypothesis_out_of_cwd()
@@ -193,28 +304,24 @@ def _keep_hypothesis_out_of_cwd() -> None:
     set_hypothesis_home_dir(str(base))
 
 
-def _parse_text(source: str, text: str) -> dict[str, Any]:
-    import yaml  # JSON is YAML; one parser covers both
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        data = None
-    if not isinstance(data, dict):
-        raise UsageError(f"{source}: not a JSON or YAML object")
-    return data
-
-
-def _fetch(url: str, base_url: str | None, timeout: float) -> str:
-    """GET the spec URL without following redirects; with --base-url it must be in the same scope."""
+def _fetch(url: str, base_url: str | None, timeout: float) -> bytes:
+    """GET the spec URL (no proxies from the environment, no redirects, bounded size); with --base-url it must be
+    in the same scope."""
     if base_url and not Scope.of(base_url).allows(url):
         raise UsageError(f"--openapi {url} is outside the scope of --base-url {base_url}")
     try:
-        reply = httpx.get(url, timeout=timeout, follow_redirects=False)
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client, \
+                client.stream("GET", url) as reply:
+            if reply.is_redirect:
+                raise UsageError(f"spec {url} redirects to {reply.headers.get('location', '?')}; redirects are "
+                                 "not followed")
+            if reply.status_code != 200:
+                raise UsageError(f"cannot fetch spec {url}: HTTP {reply.status_code}")
+            body = bytearray()
+            for chunk in reply.iter_bytes():
+                body += chunk
+                if len(body) > MAX_SPEC_BYTES:
+                    raise UsageError(f"spec {url} is larger than {MAX_SPEC_BYTES} bytes")
+            return bytes(body)
     except httpx.HTTPError as exc:
         raise TargetUnreachable(f"cannot fetch spec {url}: {type(exc).__name__}: {exc}") from None
-    if reply.is_redirect:
-        raise UsageError(f"spec {url} redirects to {reply.headers.get('location', '?')}; redirects are not followed")
-    if reply.status_code != 200:
-        raise UsageError(f"cannot fetch spec {url}: HTTP {reply.status_code}")
-    return reply.text

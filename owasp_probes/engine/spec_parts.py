@@ -80,15 +80,16 @@ def links_of(op_raw: Mapping[str, Any]) -> tuple[Link, ...]:
 
 
 def base_url_of(raw: Mapping[str, Any], spec_url: str | None) -> str | None:
-    """OpenAPI 3 `servers[0]` (variables at their defaults) or Swagger 2 scheme+host+basePath."""
+    """OpenAPI 3 `servers[0]` (variables at their defaults) or Swagger 2 scheme+host+basePath. Without servers,
+    OpenAPI 3 means `/`: for a spec fetched from a URL, the root of that host (FastAPI's default)."""
     if "swagger" in raw:
         host = raw.get("host")
         if not host:
             return urljoin(spec_url, raw.get("basePath", "/")) if spec_url else None
         scheme = (raw.get("schemes") or ["https"])[0]
         return f"{scheme}://{host}{raw.get('basePath', '')}"
-    servers = raw.get("servers") or []
-    if not servers or not isinstance(servers[0], Mapping) or not servers[0].get("url"):
+    servers = raw.get("servers") or [{"url": "/"}]
+    if not isinstance(servers, list) or not isinstance(servers[0], Mapping) or not servers[0].get("url"):
         return None
     url = str(servers[0]["url"])
     for name, var in (servers[0].get("variables") or {}).items():

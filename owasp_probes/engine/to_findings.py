@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Collection
-
-from secscan.models import API_TOOL, Finding, Location, Rule, Severity
+from secscan.models import API_TOOL, Finding, Location, Rule
 from secscan_probes.engine.context import ApiFinding
 from secscan_probes.engine.spec import ApiSpec
 
@@ -19,14 +16,6 @@ def rule_for(item: ApiFinding) -> Rule:
                 owasp=(item.owasp,) if item.owasp else ())
 
 
-def mark_inconclusive(items: list[ApiFinding], broken: Collection[str]) -> list[ApiFinding]:
-    """Findings involving a tenant whose credentials stopped working: unconfirmed, low."""
-    return [dataclasses.replace(i, confirmed=False, severity=Severity.LOW, inconclusive=True,
-                                message=i.message + " (inconclusive: credentials of "
-                                        f"{', '.join(t for t in i.tenants if t in broken)} stopped working)")
-            if set(i.tenants) & set(broken) else i for i in items]
-
-
 def to_finding(item: ApiFinding, spec: ApiSpec, spec_path: str) -> Finding:
     op = spec.find(item.method, item.path)
     properties = {
@@ -36,8 +25,6 @@ def to_finding(item: ApiFinding, spec: ApiSpec, spec_path: str) -> Finding:
     }
     if item.parameter:
         properties["parameter"] = item.parameter
-    if item.inconclusive:
-        properties["inconclusive"] = True
     return Finding(
         tool=API_TOOL, rule=rule_for(item), message=item.message,
         location=Location(spec_path, op.line if op else 1), severity=item.severity,

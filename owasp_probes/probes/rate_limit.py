@@ -13,7 +13,7 @@ from typing import Any
 
 from secscan.models import Severity
 from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, steps
-from secscan_probes.engine.discovery import ENVELOPES, own_values
+from secscan_probes.engine.discovery import ENVELOPES, creates_objects, own_values
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.schema import properties, type_of
@@ -29,7 +29,8 @@ PAGE_PARAMS = {"limit", "pagesize", "perpage", "size", "count"}
 LIMIT_HEADER = re.compile(r"^(?:retry-after$|(?:x-)?rate-?limit)", re.IGNORECASE)
 LOCKOUT = re.compile(r"locked|lockout|too many|try again later|temporarily (?:blocked|disabled)|captcha|slow down",
                      re.IGNORECASE)
-USELESS = {405, 415, 422}  # the request never reached the flow being protected
+# The request never reached the flow being protected (refused or disabled, or its body rejected).
+USELESS = {403, 405, 415, 422}
 
 NO_LIMIT = ProbeRule(
     "no-rate-limit", "No rate limiting on an authentication flow", Severity.MEDIUM, 307,
@@ -102,9 +103,11 @@ def is_sensitive(op: Operation) -> bool:
 
 
 def _sensitive_ops(ctx: ProbeContext) -> list[Operation]:
-    """Public login/token/reset/OTP operations; authenticated ones (password change) are never burst."""
+    """Public login/token/reset/OTP operations; authenticated ones (password change) are never burst, nor are
+    sign-ups and other operations that create something (a burst that got through would leave 50 accounts)."""
     return [op for op in ctx.spec.operations
-            if op.method in ("GET", "POST") and not op.requires_auth and not op.path_params and is_sensitive(op)]
+            if op.method in ("GET", "POST") and not op.requires_auth and op.path not in ctx.observed_secured
+            and not op.path_params and is_sensitive(op) and not creates_objects(ctx, op)]
 
 
 def fake_value(name: str, schema: Any) -> str | None:
@@ -138,7 +141,8 @@ def _query_schema(op: Operation) -> dict[str, Any]:
 
 # --- bursts -----------------------------------------------------------------------------------------------------------
 def _burst_size(ctx: ProbeContext) -> int:
-    left = ctx.client.limits.max_requests - ctx.client.requests_made
+    """The burst, within what is left of the budget after the session checks that follow every probe."""
+    left = ctx.client.limits.max_requests - ctx.client.requests_made - len(ctx.tenants.tenants)
     return min(ctx.options.burst, left)
 
 
@@ -159,7 +163,9 @@ async def _measure(ctx: ProbeContext, tenant: Tenant | None, op: Operation) -> B
         return None
     example = ctx.spec.example(op)
     body = harmless(example.body, op.body_schema) if op.body_schema is not None else None
-    return await _burst(ctx, tenant, op, body, harmless(dict(example.query), _query_schema(op)), count)
+    required = {p.name for p in op.parameters if p.location == "query" and p.required}
+    query = dict(example.query) if tenant is None else {k: v for k, v in example.query.items() if k in required}
+    return await _burst(ctx, tenant, op, body, harmless(query, _query_schema(op)), count)
 
 
 async def _burst_flow(ctx: ProbeContext, op: Operation) -> ApiFinding | None:
@@ -229,7 +235,7 @@ async def _page_size(ctx: ProbeContext, op: Operation) -> ApiFinding | None:
     param = page_param(op)
     required = {p.name for p in op.parameters if p.required and p.location == "query"}
     query = {k: v for k, v in ctx.spec.example(op).query.items() if k in required}
-    callers: list[Tenant | None] = list(ctx.tenants) if op.requires_auth else [None]
+    callers: list[Tenant | None] = list(ctx.tenants) if ctx.needs_auth(op) else [None]
     jobs = [ctx.call(t, op, own_values(ctx, t) if t else {}, query={**query, **extra} or None)
             for t in callers for extra in ({}, {param.name: HUGE_PAGE})]
     replies = await asyncio.gather(*jobs)

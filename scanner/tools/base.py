@@ -72,7 +72,8 @@ class ToolContext:
     targets: Targets
     config: SecscanConfig
     timeout: float = DEFAULT_TIMEOUT
-    extra_args: tuple[str, ...] = ()
+    extra_args: tuple[str, ...] = ()  # secscan's native reporting arguments, then the user's
+    user_args: tuple[str, ...] = ()  # the user's `extra_args` alone (noted on the run)
 
 
 class Tool(Protocol):
@@ -83,6 +84,11 @@ class Tool(Protocol):
     executable: str  # looked up by the runner; SECSCAN_PYTHON runs a worker with secscan's interpreter
     information_uri: str
     nothing_to_scan: str  # the note when `files()` is empty, e.g. "no Python files to scan"
+    # Native options a user may not pass in `extra_args`: they change which files are scanned or what is reported
+    # (secscan's exclude, suppressions and fail_on do that visibly), or the output secscan parses. () with
+    # `takes_extra_args = False`: the tool takes none at all.
+    refused_args: tuple[str, ...]
+    takes_extra_args: bool
 
     def files(self, targets: Targets) -> Sequence[Path]: ...
 

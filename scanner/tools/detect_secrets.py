@@ -23,6 +23,8 @@ _HIGH_ENTROPY = ("Hex High Entropy String", "Base64 High Entropy String")
 
 class DetectSecrets:
     name = "detect-secrets"
+    takes_extra_args = False  # it runs as secscan's own worker, with a fixed set of plugins and filters
+    refused_args: tuple[str, ...] = ()
     stage: Stage = "static"
     executable = SECSCAN_PYTHON  # a worker using the library API (the CLI cannot give a redacted preview)
     information_uri = "https://github.com/Yelp/detect-secrets"
@@ -52,7 +54,18 @@ def parse(result: proc.ProcResult, targets: Targets) -> Parsed:
         items = doc["results"]
     except (ValueError, KeyError, TypeError) as exc:
         raise ToolOutputError(f"detect-secrets worker printed unparseable output ({exc})") from exc
-    return Parsed([_finding(item, targets) for item in items], (), doc.get("version"))
+    return Parsed([_finding(item, targets) for item in items], _ignored_hashes(doc.get("hashesIgnored")),
+                  doc.get("version"))
+
+
+def _ignored_hashes(counts: object) -> tuple[Notification, ...]:
+    """'3 published hashes not reported as secrets (2 integrity hash, 1 pre-commit rev)'."""
+    if not isinstance(counts, dict) or not counts:
+        return ()
+    parts = ", ".join(f"{n} {rule}" for rule, n in sorted(counts.items()))
+    total = sum(int(n) for n in counts.values())
+    return (Notification("note", f"{total} published hash{'es' if total != 1 else ''} not reported as "
+                                 f"secret{'s' if total != 1 else ''} ({parts})"),)
 
 
 def _finding(item: dict[str, Any], targets: Targets) -> Finding:

@@ -19,8 +19,7 @@ from packaging.utils import canonicalize_name
 from secscan import proc
 from secscan.advisories import AdvisoryDB, AdvisoryDBError, serve
 from secscan.cvss import base_score
-from secscan.depfiles import Dependency, is_dep_file, partition_unique
-from secscan.depfiles import parse as parse_depfile
+from secscan.depfiles import Dependency, collect_dependencies, is_dep_file, partition_unique
 from secscan.errors import ToolError, ToolOutputError
 from secscan.models import Finding, Location, Notification, Rule, severity_for_score
 from secscan.targets import Targets
@@ -45,6 +44,11 @@ def options_of(ctx: ToolContext) -> PipAuditOptions:
 
 class PipAudit:
     name = "pip-audit"
+    takes_extra_args = True
+    refused_args: tuple[str, ...] = (
+        "--ignore-vuln", "--skip-editable", "-f", "--format", "-o", "--output", "-s", "--vulnerability-service",
+        "-r", "--requirement", "--path", "--local", "-l", "-i", "--index-url", "--extra-index-url", "--cache-dir",
+    )
     stage: Stage = "deps"
     executable = "pip-audit"
     information_uri = "https://github.com/pypa/pip-audit"
@@ -58,7 +62,7 @@ class PipAudit:
         """One pip-audit process per group of pins with distinct names, against the local advisory server
         (when `advisory_db` is set) that lives as long as the plan."""
         options = options_of(ctx)
-        deps, notes = _read_dependencies([ctx.targets.root / f for f in files], ctx.targets)
+        deps, notes = _read_dependencies([ctx.targets.root / f for f in files], ctx.targets, options.allow_unaudited)
         pinned = [d for d in deps if d.version]
         if not pinned:
             yield ToolPlan(notifications=notes)
@@ -92,13 +96,26 @@ def _service(db: AdvisoryDB | None) -> Iterator[list[str]]:
         yield ["-s", "osv", "--osv-url", url]
 
 
-def _read_dependencies(files: list[Path], targets: Targets) -> tuple[list[Dependency], list[Notification]]:
-    deps: list[Dependency] = []
-    notes: list[Notification] = []
-    for path in files:
-        result = parse_depfile(path)
-        deps.extend(result.deps)
-        notes.extend(Notification("warning", f"pip-audit: {targets.relative(path)}: {e}") for e in result.errors)
+def _read_dependencies(files: list[Path], targets: Targets,
+                       allow_unaudited: bool = False) -> tuple[list[Dependency], list[Notification]]:
+    """The dependencies of `files` and of the requirement files they include (`-r`) inside the scanned tree.
+
+    What could not be read was not audited, exactly like a dependency pip-audit could not audit: an error (the run
+    fails) unless `allow_unaudited`. That is a dependency file or include that is missing, outside the tree, a URL,
+    not a regular file, over max_file_size or not UTF-8, and a dependency file the walk skipped for such a reason.
+    Constraint files (`-c`) pin without installing and are not audited (a note)."""
+    found = collect_dependencies(files, targets.root, targets.max_file_size)
+    deps = found.deps
+    notes = [Notification("warning", f"pip-audit: {targets.relative(path)}: {e}") for path, e in found.errors]
+    unread = [f"{s.display}: {s.reason}" for s in targets.skipped
+              if s.level == "warning" and not s.directory and is_dep_file(s.path)] + found.unaudited
+    if unread:
+        noun = "dependency file or include" if len(unread) == 1 else "dependency files or includes"
+        more = f"; … and {len(unread) - 20} more" if len(unread) > 20 else ""
+        notes.append(Notification("warning" if allow_unaudited else "error",
+                                  f"{len(unread)} {noun} could not be read, so their requirements were not audited: "
+                                  + "; ".join(unread[:20]) + more))
+    notes.extend(Notification("note", text) for text in found.notes)
     unpinned = sorted({f"{d.name} ({targets.relative(d.file)})" for d in deps if not d.version})
     if unpinned:
         notes.append(Notification("warning", f"{len(unpinned)} requirement(s) are ranges, not exact pins, and were "

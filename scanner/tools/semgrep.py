@@ -24,6 +24,9 @@ _FIXED_FLAGS = ("--metrics=off", "--disable-version-check", "--json", "-q", "--n
                 "--x-ignore-semgrepignore-files")
 _SEVERITY = {"ERROR": Severity.HIGH, "WARNING": Severity.MEDIUM, "INFO": Severity.LOW}
 _PRECISION = {"HIGH": "high", "MEDIUM": "medium", "LOW": "low"}
+# Templates, for the rule pack's `regex`/`generic` rules (`|safe`, `{% autoescape false %}`, `Markup(...)`).
+# semgrep runs only the rules whose language (and `paths`) fit a file, so without such rules they cost nothing.
+TEMPLATE_SUFFIXES = frozenset({".html", ".htm", ".jinja", ".jinja2", ".j2"})
 
 
 def rules_dir() -> Path:
@@ -33,13 +36,21 @@ def rules_dir() -> Path:
 
 class Semgrep:
     name = "semgrep"
+    takes_extra_args = True
+    refused_args: tuple[str, ...] = (
+        "--config", "-c", "-f", "--exclude", "--include", "--exclude-rule", "--severity", "--baseline-commit",
+        "--exclude-minified-files", "--max-target-bytes", "--skip-unknown-extensions", "--json", "--sarif", "--text",
+        "--emacs", "--vim", "--gitlab-sast", "--junit-xml", "-o", "--output", "--json-output", "--sarif-output",
+        "--text-output",
+    )
     stage: Stage = "static"
     executable = "semgrep"  # its own virtualenv (see README), found through PATH or SECSCAN_SEMGREP_BIN
     information_uri = "https://semgrep.dev/"
-    nothing_to_scan = "no Python files to scan"
+    nothing_to_scan = "no Python or template files to scan"
 
     def files(self, targets: Targets) -> Sequence[Path]:
-        return targets.python_files()
+        python = set(targets.python_files())
+        return [f for f in targets.files if f in python or f.suffix.lower() in TEMPLATE_SUFFIXES]
 
     @contextmanager
     def plan(self, exe: str, files: Sequence[str], ctx: ToolContext) -> Iterator[ToolPlan]:

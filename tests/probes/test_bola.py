@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from secscan_demo.tenant_api.flaws import DECOY_OPERATIONS, FLAW_OPERATIONS
 
@@ -87,3 +89,59 @@ def test_objects_declared_in_owns_are_attacked(vulnerable, tmp_path):
     run = vulnerable.scan(path, probes=("bola",))
     reads = {f.properties["url"] for f in run.findings if f.logical_location == "GET /books/{book_id}"}
     assert reads == {f"{vulnerable.base_url}/books/60"}
+
+
+def sharing_app() -> FastAPI:
+    """alice shares an (empty) folder with bob on purpose; bob's own folder has items. No flaw at all."""
+
+    app = FastAPI()
+    bearer = HTTPBearer()
+    folders = {"alice-notes": ("alice", ["alice-1", "alice-2"]), "alice-shared": ("alice", []),
+               "bob-notes": ("bob", ["bob-1"])}
+    shared = {"alice-shared": {"bob"}}
+
+    def user(creds: HTTPAuthorizationCredentials = Depends(bearer)) -> str:  # noqa: B008 - FastAPI's idiom
+        if creds.credentials not in ("tok-alice", "tok-bob"):
+            raise HTTPException(401)
+        return creds.credentials.removeprefix("tok-")
+
+    @app.get("/me")
+    def me(who: str = Depends(user)) -> dict:  # noqa: B008
+        return {"name": who}
+
+    @app.get("/folders")
+    def list_folders(who: str = Depends(user)) -> dict:  # noqa: B008
+        return {"data": [{"folder_id": f} for f, (owner, _) in folders.items() if who == owner
+                         or who in shared.get(f, ())]}
+
+    @app.get("/folders/{folder_id}/items")
+    def items(folder_id: str, who: str = Depends(user)) -> dict:  # noqa: B008
+        owner, content = folders.get(folder_id, (None, []))
+        if owner is None:
+            raise HTTPException(404)
+        if who != owner and who not in shared.get(folder_id, ()):
+            raise HTTPException(403)
+        return {"data": [{"item": i} for i in content]}
+
+    return app
+
+
+def test_an_empty_shared_object_is_not_a_leak(tmp_path):
+    """bob reads alice's folder that she shared with him: same (empty) answer as hers, and nothing of hers in it.
+    Kinto has exactly this (a collection shared read-only); an empty list proves no access to anyone's data."""
+    import yaml
+
+    from secscan_probes.engine import run_api_scan
+    from tests.probes.probe_support import api_settings, serve
+
+    tenants = {"alice": {"headers": {"Authorization": "Bearer tok-alice"},
+                         "owns": {"folder_id": ["alice-shared", "alice-notes"]}},
+               "bob": {"headers": {"Authorization": "Bearer tok-bob"}, "owns": {"folder_id": ["bob-notes"]}}}
+    path = tmp_path / "tenants.yaml"
+    path.write_text(yaml.safe_dump({"tenants": tenants}))
+    with serve(sharing_app()) as url:
+        # no --base-url: FastAPI's spec has no `servers`, which OpenAPI reads as "/" of the host it came from
+        run = run_api_scan(api_settings(openapi=f"{url}/openapi.json", tokens=path, probes=("bola",)))
+    assert run.status.value == "ok", [n.message for n in run.notifications]
+    assert run.findings == ()
+    assert "GET /folders/{folder_id}/items" not in run.properties["coverage"]["notRequested"]

@@ -10,15 +10,12 @@ import subprocess
 import pytest
 
 from secscan.errors import UsageError
-from secscan.models import Severity
-from secscan_probes.engine.context import ProbeRule
 from secscan_probes.engine.evidence import curl_command
 from secscan_probes.engine.http import ApiClient, OutOfScope
 from secscan_probes.engine.registry import Registry, discover, probe
-from secscan_probes.engine.spec import Operation, load_spec
+from secscan_probes.engine.spec import load_spec
 from secscan_probes.engine.spec_parts import locate_operations
 from secscan_probes.engine.tenants import Tenant, Tenants
-from secscan_probes.engine.to_findings import mark_inconclusive
 from tests.probes.probe_support import SPEC
 
 YAML_SPEC = """\
@@ -51,7 +48,8 @@ SWAGGER = {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "host": "12
 
 def test_registry_discovers_this_tasks_probes_and_rejects_duplicates():
     registry = discover()
-    assert registry.names() == ["auth", "bola", "injection", "mass-assignment", "excessive-data", "rate-limit"]
+    assert registry.names() == ["credential-change", "logout", "auth", "bola", "bfla", "injection", "mass-assignment",
+                                "excessive-data", "rate-limit"]
     assert registry.get("bola").owasp == "API1:2023" and registry.get("bola").min_tenants == 2
     private = Registry()
 
@@ -122,7 +120,7 @@ def test_locate_operations_on_the_fixture_spec():
 def test_not_a_spec_and_missing_file(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"hello": "world"}')
-    with pytest.raises(UsageError, match="not a usable OpenAPI document"):
+    with pytest.raises(UsageError, match="not an OpenAPI document"):
         load_spec(str(bad))
     with pytest.raises(UsageError, match="no such file"):
         load_spec(str(tmp_path / "missing.json"))
@@ -151,18 +149,6 @@ def test_client_refuses_out_of_scope_requests():
                                                  "(scope is http://127.0.0.1:9)")
 
 
-def test_findings_of_broken_tenants_become_inconclusive():
-    rule = ProbeRule("bola", "t", Severity.HIGH, 639, "")
-    op = Operation("GET", "/b/{id}", None, (), None, None, {}, ())
-    alice, bob, carol = Tenant("alice"), Tenant("bob"), Tenant("carol")
-    item = rule.finding(op=op, url="u", message="bob read it", tenants=(alice, bob), parameter="id")
-    other = rule.finding(op=op, url="u", message="carol read it", tenants=(alice, carol), parameter="id")
-    marked, kept = mark_inconclusive([item, other], {"bob": "GET /b/{id} -> 401"})
-    assert (marked.confirmed, marked.inconclusive, marked.severity) == (False, True, Severity.LOW)
-    assert "inconclusive: credentials of bob stopped working" in marked.message
-    assert kept == other
-
-
 def test_generated_examples_never_carry_shell_or_sql_metacharacters():
     """Baselines must not inject by accident: a schemathesis string like 'J>cS5^:J81' once created a file."""
     import re
@@ -177,3 +163,12 @@ def test_generated_examples_never_carry_shell_or_sql_metacharacters():
         values = [str(v) for v in (example.body or {}).values()]
         assert not any(re.search(r"[;&|`$()<>\\'\"*?{}!#\n]", v) for v in values), example.body
     assert tame({"a": ["x;rm -rf /", 3], "b": "{{7*7}}"}) == {"a": ["xxrm -rf /", 3], "b": "xx7x7xx"}
+
+
+def test_path_values_recovers_the_parents_a_request_used():
+    from secscan_probes.engine.created import path_values
+
+    assert path_values("/buckets/{bucket_id}/collections", "http://h:1/v1/buckets/b%201/collections") == {
+        "bucket_id": "b 1"}
+    assert path_values("/a/{x}/b/{y}", "http://h/a/1/b/2/?q=3") == {"x": "1", "y": "2"}
+    assert path_values("/a/{x}", "http://h/other/1") == {}

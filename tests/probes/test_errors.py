@@ -32,12 +32,19 @@ def test_rejected_credentials_stop_the_run_with_one_line(vulnerable, tmp_path):
                                    bob={"headers": {"Authorization": "Bearer not-a-valid-token"}})
     with pytest.raises(UsageError) as caught:
         run_api_scan(settings(path, vulnerable.base_url))
-    assert str(caught.value) == "tenant bob: credentials rejected by GET /users/me (401)"
+    assert str(caught.value) == ("tenant bob: credentials rejected by GET /users/me (401), GET /books (401), "
+                                 "GET /search (401)")
 
 
 def test_two_tenants_with_one_identity_are_refused(vulnerable, tmp_path):
+    """Identical credentials are refused when the file is read (before any request); two different tokens of one
+    account are refused by the preflight, which compares the identity endpoint's answers."""
     same = {"headers": {"Authorization": f"Bearer {vulnerable.token('alice')}"}}
     path = vulnerable.tenants_yaml(tmp_path, users=("alice", "bob"), bob=same)
+    with pytest.raises(UsageError, match=r"tenants alice and bob have identical credentials: they are one identity$"):
+        run_api_scan(settings(path, vulnerable.base_url))
+    other_token = {"headers": {"Authorization": f"Bearer {vulnerable.token('alice')}"}, "query": {"x": "1"}}
+    path = vulnerable.tenants_yaml(tmp_path, users=("alice", "bob"), bob=other_token)
     with pytest.raises(UsageError, match=r"^tenants alice and bob are the same identity \(identical GET /users/me\)$"):
         run_api_scan(settings(path, vulnerable.base_url))
 
@@ -92,7 +99,7 @@ def hanging_server() -> Iterator[str]:
 def test_hanging_server_honours_the_timeout(vulnerable, tmp_path):
     with hanging_server() as url:
         started = time.monotonic()
-        with pytest.raises(TargetUnreachable, match=r"GET /users/me: no response within 0\.5 s"):
+        with pytest.raises(TargetUnreachable, match=r"GET /users/me: no complete response within 0\.5 s"):
             run_api_scan(settings(vulnerable.tenants_yaml(tmp_path), url, timeout=0.5))
         assert time.monotonic() - started < 5
 
@@ -140,12 +147,20 @@ def test_budget_too_small_for_preflight(vulnerable, tmp_path):
         run_api_scan(settings(vulnerable.tenants_yaml(tmp_path), vulnerable.base_url, max_requests=2))
 
 
-def test_exhausted_budget_ends_the_run_cleanly(vulnerable, tmp_path):
+def test_exhausted_budget_ends_the_run_cleanly_and_cannot_pass(vulnerable, tmp_path):
+    """The probes stop at the budget; the run is FAILED (not a PASS), and the cleanup still deletes what secscan
+    created: its DELETEs go beyond the budget."""
     run = run_api_scan(settings(vulnerable.tenants_yaml(tmp_path, users=("alice", "bob")), vulnerable.base_url,
                                 max_requests=12, probes=("bola",)))
-    assert run.status.value == "ok"
-    assert any("request budget of 12 exhausted" in n.message for n in run.notifications)
-    assert "12 requests" in run.notifications[-1].message
+    assert run.status.value == "failed"
+    messages = [n.message for n in run.notifications]
+    assert any("request budget of 12 exhausted" in m for m in messages)
+    assert any("the request budget of 12 ran out: bola did not run completely" in m for m in messages), messages
+    created = run.properties["createdObjects"]
+    assert created and all(o["deleted"] for o in created), created
+    assert run.notifications[-1].message.startswith(
+        f"{12 + len(created)} requests ({len(created)} of them deleting what secscan created), ")
+    assert f"{len(created)} created by secscan ({len(created)} deleted)" in run.notifications[-1].message
 
 
 class RevokeAfterFirstRead:
@@ -174,4 +189,8 @@ def test_credentials_that_stop_working_are_reported_loudly(vulnerable, tmp_path)
     warnings = [n.message for n in run.notifications if n.level == "warning"]
     assert any(m.startswith("credentials of tenant bob stopped working mid-run (GET /books/{book_id} answered 401")
                for m in warnings), warnings
-    assert not [f for f in run.findings if "bob" in f.properties["tenants"] and f.properties["confirmed"]]
+    errors = [n.message for n in run.notifications if n.level == "error"]
+    assert run.status.value == "failed" and any(
+        m.startswith("bob's session stopped working during ") and m.endswith("; bob was not used any further")
+        and "no write by secscan preceded it" in m for m in errors), errors
+    assert all(f.properties["evidence"][1]["status"] == 200 for f in run.findings)  # only real 2xx evidence

@@ -58,3 +58,48 @@ def test_no_property_value_in_output(vulnerable, vulnerable_run):
         for column in ("password_hash", "api_token", "otp_code"):
             assert row[column] not in text, column
     assert "password_hash" in text  # the names are reported
+
+
+def test_an_existing_profile_is_patched_one_known_property_at_a_time_and_left_as_it_was(tmp_path):
+    """A profile that stores any key and refuses nulls (adversarial pass): secscan once sent 17 properties in one
+    PATCH, ownership ids included, and 'restored' unknown originals as null, which the server refused, leaving
+    alice admin of another tenant. Now: one property per PATCH, only properties whose value it read, never an
+    ownership id; each put back before the next."""
+    import yaml
+    from fastapi import Body, Depends, FastAPI, HTTPException
+    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+    from secscan_probes.engine import run_api_scan
+    from tests.probes.probe_support import api_settings, serve
+
+    profiles = {u: {"name": u, "role": "user", "balance": 10, "is_admin": False} for u in ("alice", "bob")}
+    original = {u: dict(p) for u, p in profiles.items()}
+    bodies: list[dict] = []
+    app = FastAPI()
+
+    def user(creds: HTTPAuthorizationCredentials = Depends(HTTPBearer())) -> str:  # noqa: B008
+        if creds.credentials not in profiles:
+            raise HTTPException(401)
+        return creds.credentials
+
+    @app.get("/users/me")
+    def me(who: str = Depends(user)) -> dict:  # noqa: B008
+        return profiles[who]
+
+    @app.patch("/users/me")
+    def patch_me(body: dict = Body(...), who: str = Depends(user)) -> dict:  # noqa: B008
+        bodies.append(body)
+        if any(v is None for v in body.values()):
+            raise HTTPException(422, "null not allowed")
+        profiles[who].update(body)
+        return profiles[who]
+
+    path = tmp_path / "tenants.yaml"
+    path.write_text(yaml.safe_dump({"tenants": {u: {"headers": {"Authorization": f"Bearer {u}"}} for u in profiles}}))
+    with serve(app) as url:
+        run = run_api_scan(api_settings(openapi=f"{url}/openapi.json", tokens=path, probes=("mass-assignment",)))
+    assert profiles == original
+    assert bodies and all(len(b) == 1 for b in bodies), bodies
+    assert not any(k in b for b in bodies for k in ("owner_id", "tenant_id", "user_id")), bodies
+    persisted = {f.properties["parameter"] for f in run.findings if f.rule.id == "mass-assignment"}
+    assert persisted == {"balance,is_admin,role"}, [f.message for f in run.findings]

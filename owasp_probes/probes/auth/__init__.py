@@ -36,7 +36,7 @@ REFUSED = (401, 403, 404)
 async def auth(ctx: ProbeContext) -> list[ApiFinding]:
     """Every authenticated GET replayed without, with garbage and with tampered credentials; logins compared."""
     actor = actor_of(ctx)
-    cred = credential_of(actor)
+    cred = credential_of(ctx.client.session(actor))
     forgery = analyse(ctx, actor, cred)  # offline: decode and crack before any forged request is sent
     targets = await baselines(ctx, actor, candidate_ops(ctx))
     found, gated = await credential_checks(ctx, actor, cred, targets)
@@ -50,7 +50,7 @@ async def auth(ctx: ProbeContext) -> list[ApiFinding]:
 def actor_of(ctx: ProbeContext) -> Tenant:
     """The tenant whose credentials are replayed: a non-admin with a JWT first, then any non-admin."""
     def rank(t: Tenant) -> tuple[bool, bool]:
-        cred = credential_of(t)
+        cred = credential_of(ctx.client.session(t))
         return (t.is_admin, not (cred is not None and looks_like_jwt(cred.token)))
 
     return min(ctx.tenants, key=rank)  # min() keeps file order among equals

@@ -12,13 +12,14 @@ from secscan_probes.engine.context import ProbeContext, ProbeRule, fill_path
 from secscan_probes.engine.discovery import own_values
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.schema import similarity
+from secscan_probes.engine.sessions import Session
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
 
 SIMILAR = 0.9
 _SCHEME = re.compile(r"^([A-Za-z]+\s+)(\S.*)$")
-REBUILD = (" Evidence curls name forged tokens $SECSCAN_FORGED_<TENANT>_<VARIANT>; rebuild them from the tenant's "
-           "token with secscan_probes.probes.auth.jwt_tools.")
+REBUILD = (" Evidence curls name forged tokens $SECSCAN_FORGED_<TENANT>_<VARIANT>; rebuild one from the tenant's "
+           "token with `eval \"$(secscan forge SECSCAN_FORGED_<TENANT>_<VARIANT> --export)\"`.")
 _IDENTITY_KEYS = re.compile(r"^(user_?name|login|email|e_?mail|handle|account)$", re.IGNORECASE)
 
 
@@ -40,8 +41,8 @@ class Credential:
         return {"headers": {}, "params": {self.name: token}}
 
 
-def credential_of(tenant: Tenant) -> Credential | None:
-    """Authorization first, then any other header, cookie or query credential of the tenant."""
+def credential_of(tenant: Session) -> Credential | None:
+    """Authorization first, then any other header, cookie or query credential of the tenant's live session."""
     headers = sorted(tenant.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
     for name, value in headers:
         match = _SCHEME.match(value)

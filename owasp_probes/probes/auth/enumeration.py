@@ -7,7 +7,9 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from secscan_probes.engine.bodies import object_of
 from secscan_probes.engine.context import ApiFinding, ProbeContext, steps
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.schema import properties, similarity
@@ -46,9 +48,11 @@ def login_ops(ctx: ProbeContext) -> list[LoginOp]:
 
 
 def existing_name(ctx: ProbeContext, tenant: Tenant, field: str) -> str:
-    """The tenant's login name for `field`: its identity's email/username, else its tenants.yaml name."""
+    """The tenant's login name for `field`: from its credentials, its identity's email/username, else its
+    tenants.yaml name."""
     identity = ctx.identities.get(tenant.name)
-    identity = identity if isinstance(identity, Mapping) else {}
+    identity = object_of(identity) if isinstance(identity, Mapping) else {}
+    identity = {**(identity or {}), **tenant.credentials}
     wanted = ("email", "mail", "e_mail") if EMAIL_FIELD.search(field) else (field, "username", "user_name", "login")
     for key in wanted:
         value = identity.get(key)
@@ -65,31 +69,52 @@ def normalised(reply: Exchange, names: tuple[str, ...]) -> str:
     return text
 
 
+TOKEN_KEY = re.compile(r"(^|_)(access_?)?token$|^jwt$|^auth_?token$|^session(_?id)?$", re.IGNORECASE)
+SLOWER = 0.15  # seconds: an existing account's wrong password must be consistently this much slower (and 3x)
+
+
+def logged_in(reply: Exchange) -> bool:
+    """A reply that hands out a session (a token in the body): the login succeeded, whatever the status says."""
+    data: dict[str, Any] = reply.data if isinstance(reply.data, dict) else {}
+    nested = data.get("data")
+    inner: dict[str, Any] = nested if isinstance(nested, dict) else {}
+    return any(TOKEN_KEY.search(str(k)) and isinstance(v, str) and v for k, v in (*data.items(), *inner.items()))
+
+
 def verdict(known: list[Exchange], unknown: list[Exchange], names: tuple[str, ...]) -> str | None:
-    """How the two cases differ, if they do consistently; None when equal, flaky, throttled or successful."""
-    statuses = {r.status for r in (*known, *unknown)}
-    if statuses & set(INCONCLUSIVE) or any(r.ok for r in (*known, *unknown)):
+    """How the two cases differ, if they do consistently; None when equal, flaky, throttled or successful. Real
+    APIs often answer failures with `200 {"status": "fail", ...}`: a 2xx counts as a failure unless it carries a
+    token."""
+    replies = (*known, *unknown)
+    if {r.status for r in replies} & set(INCONCLUSIVE) or any(logged_in(r) for r in replies):
         return None
     if len({r.status for r in known}) > 1 or len({r.status for r in unknown}) > 1:
         return None
     if known[0].status != unknown[0].status:
         return (f"an existing user with a wrong password gets {known[0].status}, an unknown user gets "
                 f"{unknown[0].status}")
-    bodies = [normalised(r, names) for r in (*known, *unknown)]
-    if bodies[0] != bodies[1] or bodies[2] != bodies[3] or bodies[0] == bodies[2]:
-        return None  # volatile bodies (or identical ones) prove nothing
-    ratio = similarity(bodies[0], bodies[2])
-    return (f"both get {known[0].status} but the bodies differ (similarity {ratio:.2f} once the usernames are "
-            f"replaced by a placeholder)")
+    bodies = [normalised(r, names) for r in replies]
+    if bodies[0] == bodies[1] and bodies[2] == bodies[3] and bodies[0] != bodies[2]:
+        ratio = similarity(bodies[0], bodies[2])
+        return (f"both get {known[0].status} but the bodies differ (similarity {ratio:.2f} once the usernames are "
+                f"replaced by a placeholder)")
+    slow, fast = min(r.elapsed for r in known), max(r.elapsed for r in unknown)
+    if slow - fast > SLOWER and slow > 3 * fast:
+        return (f"both get {known[0].status} with the same body, but an existing user's answer takes "
+                f"{slow:.2f} s or more against {fast:.2f} s at most for an unknown user")
+    return None  # volatile bodies (or identical ones and equal timing) prove nothing
 
 
 async def enumeration(ctx: ProbeContext, actor: Tenant) -> list[ApiFinding]:
-    """Four requests per login operation: (real user, wrong password) x2 and (unknown user, same password) x2."""
+    """Four requests per login operation: (real user, wrong password) x2 and (unknown user, same password) x2.
+    Each real account takes part in one login operation only (two wrong passwords), so no lockout threshold
+    (often 5 failures) is ever approached: the next operation uses the next tenant."""
     found = []
-    for login in login_ops(ctx):
+    accounts = sorted(ctx.tenants, key=lambda t: (t.is_admin, t.name != actor.name))
+    for login, account in zip(login_ops(ctx), accounts, strict=False):
         example = ctx.spec.example(login.op).body
         base = dict(example) if isinstance(example, dict) else {}
-        real = existing_name(ctx, actor, login.user_field)
+        real = existing_name(ctx, account, login.user_field)
         ghost = f"secscan-nouser-{secrets.token_hex(4)}" + ("@example.invalid" if "@" in real else "")
         password = f"secscan-wrong-{secrets.token_hex(6)}"
         bodies = [{**base, login.user_field: name, login.password_field: password}
@@ -101,9 +126,9 @@ async def enumeration(ctx: ProbeContext, actor: Tenant) -> list[ApiFinding]:
         if how is None:
             continue
         message = (f"{login.op.label} tells accounts apart: {how} (each case sent twice with the same results; "
-                   f"{login.user_field} of tenant {actor.name} vs a random unknown one)")
+                   f"{login.user_field} of tenant {account.name} vs a random unknown one)")
         evidence = steps(("existing user, wrong password", replies[0]), ("unknown user", replies[2]),
                          ("existing user, repeated", replies[1]), ("unknown user, repeated", replies[3]))
         found.append(USER_ENUMERATION.finding(op=login.op, url=replies[0].url, message=message, evidence=evidence,
-                                              tenants=(actor,), parameter=login.user_field))
+                                              tenants=(account,), parameter=login.user_field))
     return found

@@ -90,7 +90,7 @@ def victim_for(ctx: ProbeContext, forgery: Forgery) -> Victim | None:
     if mine is None or op is None or forgery.actor.name not in ctx.identities:
         return None
     for other in sorted(ctx.others(forgery.actor), key=lambda t: t.is_admin):
-        cred = credential_of(other)
+        cred = credential_of(ctx.client.session(other))
         if cred is None or not looks_like_jwt(cred.token) or other.name not in ctx.identities:
             continue
         value = decode(cred.token).claims.get(mine[0])

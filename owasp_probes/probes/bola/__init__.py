@@ -24,7 +24,7 @@ async def bola(ctx: ProbeContext) -> list[ApiFinding]:
     """Reads on every object; updates on objects secscan created; deletes only with --allow-destructive."""
     found: list[ApiFinding] = []
     for param in ctx.resources.params():
-        ops = [op for op in ctx.operations(param=param) if op.requires_auth]
+        ops = [op for op in ctx.operations(param=param) if ctx.needs_auth(op)]
         found += await read_matrix(ctx, param, [op for op in ops if op.method == "GET"])
         found += await update_matrix(ctx, param, [op for op in ops if op.method in ("PUT", "PATCH")])
         if ctx.options.allow_destructive:
@@ -36,12 +36,25 @@ def leaked(a: Attempt, attack: Exchange, baseline: Exchange, own: Exchange | Non
     """How the attack body proves it is the owner's object: the canary, or near-identity with the owner's view."""
     if a.resource.canary and a.resource.canary in attack.text:
         return "the response contains the owner's canary"
+    if not substantive(body_of(baseline)):
+        return None  # an empty list or object is everyone's view of nothing: it proves no access to the owner's data
     ratio = similarity(body_of(attack), body_of(baseline))
     if ratio < SIMILAR:
         return None
     if own is not None and own.ok and similarity(body_of(attack), body_of(own)) >= ratio:
         return None  # it looks at least as much like the attacker's own object
     return f"the response matches the owner's view (similarity {ratio:.2f})"
+
+
+def substantive(body: Any) -> bool:
+    """Whether a body carries any data at all (a non-empty string or a number somewhere), unlike `{"data": []}`."""
+    if isinstance(body, dict):
+        return any(substantive(v) for v in body.values())
+    if isinstance(body, list):
+        return any(substantive(v) for v in body)
+    if isinstance(body, bool) or body is None:
+        return False
+    return bool(str(body).strip())
 
 
 async def read_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> list[ApiFinding]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from typing import Any
 
-from secscan_probes.engine.bodies import read_op_for, update_body
+from secscan_probes.engine.bodies import object_of, read_op_for, update_body
 from secscan_probes.engine.context import ApiFinding, ProbeContext, gather, steps
 from secscan_probes.engine.discovery import create_object, producers_for
 from secscan_probes.engine.schema import free_text_field
@@ -19,8 +20,10 @@ GONE = (404, 410)
 
 
 async def update_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> list[ApiFinding]:
-    """One object per owner (secscan-created ones first); attackers take turns on it, one at a time."""
-    tries = attempts(ctx, param, ops, per_owner=1, origins=("created",)) or attempts(ctx, param, ops, per_owner=1)
+    """One object per owner (secscan-created ones first); attackers take turns on it, one at a time. Objects
+    secscan did not create are only tried with a PATCH of the one property under test."""
+    patches = [op for op in ops if op.method == "PATCH"]
+    tries = attempts(ctx, param, ops, per_owner=1, origins=("created",)) or attempts(ctx, param, patches, per_owner=1)
     per_object: dict[tuple[str, tuple[str, str], str], list[Attempt]] = defaultdict(list)
     for a in tries:
         per_object[a.base_key].append(a)
@@ -39,14 +42,16 @@ async def _update_in_turn(ctx: ProbeContext, group: list[Attempt]) -> list[ApiFi
 
 
 async def try_update(ctx: ProbeContext, a: Attempt) -> ApiFinding | None:
-    """Attacker writes a unique marker; confirmed when the owner's own read-back shows it; then restored."""
+    """Attacker writes a unique marker; confirmed when the owner's own read-back shows it; then restored by the
+    owner and the restore verified. On an object secscan did not create, only that one property is written."""
     read = read_op_for(ctx, a.op)
     field = free_text_field(a.op.body_schema, MARKER_LEN)
     if read is None or field is None:
         return None
     values = values_for(ctx, a.owner, a.resource)
     baseline = await ctx.call(a.owner, read, values)
-    original = update_body(ctx, a.op, baseline.data) if baseline.ok else None
+    current = object_of(baseline.data) if baseline.ok else None
+    original = _restore_body(ctx, a, current, field)
     if original is None:
         return None
     marker = f"secscan-bola-{secrets.token_hex(4)}"
@@ -54,9 +59,26 @@ async def try_update(ctx: ProbeContext, a: Attempt) -> ApiFinding | None:
     readback = await ctx.call(a.owner, read, values)
     if not (attack.ok and marker in readback.text):
         return None
-    await ctx.call(a.owner, a.op, values, body=original)  # put the owner's data back
-    how = f"the owner's read-back shows the attacker's marker in '{field}' (restored afterwards)"
+    restore = await ctx.call(a.owner, a.op, values, body=original)
+    check = await ctx.call(a.owner, read, values)
+    restored = restore.ok and marker not in check.text
+    if not restored:
+        ctx.client.note("warning", f"bola: could not restore '{field}' of {a.owner.name}'s {a.resource.param}="
+                                   f"{a.resource.value} after the test ({restore.status}); set it back by hand")
+    how = (f"the owner's read-back shows the attacker's marker in '{field}' "
+           f"({'restored and verified afterwards' if restored else 'NOT restored'})")
     return finding(a, how, attack, steps(("owner baseline", baseline), ("attack", attack), ("read-back", readback)))
+
+
+def _restore_body(ctx: ProbeContext, a: Attempt, current: dict[str, Any] | None, field: str) -> dict[str, Any] | None:
+    """What puts the object back: our own full representation for objects secscan created; otherwise just the
+    property under test (a PATCH), and only when it holds a string now."""
+    if current is None:
+        return None
+    if a.resource.origin == "created":
+        return update_body(ctx, a.op, current)
+    value = current.get(field)
+    return {field: value} if a.op.method == "PATCH" and isinstance(value, str) else None
 
 
 async def delete_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> list[ApiFinding]:

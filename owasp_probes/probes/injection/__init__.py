@@ -14,7 +14,7 @@ from typing import Any
 from secscan.models import Severity
 from secscan_probes.engine.bodies import read_op_for, update_body
 from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, first_of, steps
-from secscan_probes.engine.discovery import own_values
+from secscan_probes.engine.discovery import creates_objects, deletable, own_values
 from secscan_probes.engine.http import BudgetExhausted, Exchange
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.spec import Operation
@@ -81,18 +81,24 @@ def _actor(ctx: ProbeContext) -> Tenant:
 
 
 async def _targets(ctx: ProbeContext) -> list[Target]:
-    actor, chosen = _actor(ctx), []
+    actor, chosen, spared = _actor(ctx), [], []
     for op in ctx.spec.operations:
         inputs = inputs_of(op)
         if not inputs or op.method == "DELETE":
             continue
-        tenant = actor if op.requires_auth else None
+        tenant = actor if ctx.needs_auth(op) else None
+        if creates_objects(ctx, op) and not (ctx.options.allow_destructive and tenant and deletable(ctx, op)):
+            spared.append(op.label)  # every payload would leave an object behind that secscan cannot delete
+            continue
         values = _path_values(ctx, op, actor)
         if op.method in ("PUT", "PATCH") and (not ctx.options.allow_destructive or values is None):
             continue
         example = ctx.spec.example(op)
         chosen.append(Target(op, tenant, values or {}, dict(example.query), example.body, inputs,
                              created_param=produced_param(ctx, op) if tenant else None))
+    if spared:
+        ctx.client.note("note", "injection: not tested (each request would create an object that secscan could not "
+                                "delete; --allow-destructive tests those with a DELETE route): " + ", ".join(spared))
     return chosen
 
 
@@ -100,6 +106,8 @@ def _path_values(ctx: ProbeContext, op: Operation, actor: Tenant) -> dict[str, A
     """Writes only touch objects secscan created for the actor; reads use the actor's own objects."""
     if op.method not in ("PUT", "PATCH"):
         return {**dict(ctx.spec.example(op).path), **own_values(ctx, actor)}
+    if not op.path_params:
+        return None  # /profile, /settings...: the tenant's own account, never something secscan created
     mine: dict[str, Any] = {}
     for r in ctx.created:  # the earliest: later ones may be sacrificial objects another probe deleted
         if r.owner == actor.name:

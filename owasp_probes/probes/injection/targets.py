@@ -12,7 +12,7 @@ from secscan_probes.engine.context import ProbeContext
 from secscan_probes.engine.discovery import id_from, producers_for
 from secscan_probes.engine.http import Exchange
 from secscan_probes.engine.resources import Resource
-from secscan_probes.engine.schema import properties, type_of, variants
+from secscan_probes.engine.schema import IDENTITY_FIELD, properties, type_of, variants
 from secscan_probes.engine.spec import Operation
 from secscan_probes.engine.tenants import Tenant
 
@@ -105,7 +105,12 @@ def body_fields(schema: Any, prefix: tuple[str | int, ...] = (), depth: int = 0)
 
 
 def inputs_of(op: Operation) -> list[Input]:
-    fields = body_fields(op.body_schema) if op.body_media_type in (None, "application/json") else []
+    """String inputs of `op` (query/path parameters and body fields, whatever the body's media type). A write to
+    an existing object never gets payloads in account fields: a user name or e-mail taken over by a payload
+    would rename the account and end its session."""
+    fields = body_fields(op.body_schema) if isinstance(op.body_schema, Mapping) else []
+    if op.method in ("PUT", "PATCH"):
+        fields = [f for f in fields if not any(isinstance(k, str) and IDENTITY_FIELD.match(k) for k in f.key)]
     return (string_params(op) + fields)[:MAX_INPUTS]
 
 
@@ -164,7 +169,7 @@ async def send_body(ctx: ProbeContext, t: Target, body: Any) -> Exchange | None:
 
 
 def _observed(ctx: ProbeContext, t: Target, reply: Exchange) -> Exchange:
-    """Note throttling; record objects a producer created (cleaned up with --allow-destructive)."""
+    """Note throttling; record objects a producer created (the cleanup deletes them at the end)."""
     if reply.status == 429:
         t.throttled = True
     elif reply.ok and t.created_param and t.tenant is not None:
