@@ -30,7 +30,7 @@ NOOP_REPORTS = {
     "semgrep": '{"version": "0", "results": [], "errors": []}',
     "pip-audit": '{"dependencies": [], "fixes": []}',
 }
-TARGETS = {"floor": 1.15, "sum": 0.6, "overhead": 0.3}
+TARGETS = {"floor": 1.15, "sum": 0.6, "overhead": 0.3, "rules": 1.5}
 
 
 @dataclass
@@ -215,6 +215,32 @@ def bench_direct(bench: Bench, tree: Path) -> dict[str, Sample]:
     return results
 
 
+def export_rules(rev: str, dest: Path) -> Path:
+    """The rule pack's YAML files as they were at git revision `rev`, written under dest."""
+    names = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", rev, "rules/"], capture_output=True,
+                           text=True, check=True).stdout.split()
+    dest.mkdir(parents=True)
+    for name in (n for n in names if n.endswith(".yaml")):
+        text = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{name}"], capture_output=True, text=True,
+                              check=True).stdout
+        (dest / Path(name).name).write_text(text, encoding="utf-8")
+    return dest
+
+
+def bench_rule_packs(bench: Bench, tree: Path, rev: str, rounds: int) -> dict[str, Sample]:
+    """semgrep alone with the rule pack at `rev` and with today's, alternating, `rounds` times each (medians)."""
+    env = {**bench.env, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+    packs = {f"rules at {rev}": export_rules(rev, bench.work / "rules-then"), "rules now": REPO / "rules"}
+    raw: dict[str, list[Sample]] = {label: [] for label in packs}
+    for _ in range(rounds):
+        for label, pack in packs.items():
+            argv = [bench.bin("semgrep"), "scan", "--config", str(pack), *SEMGREP_FLAGS, "--json", "-q",
+                    "--x-ignore-semgrepignore-files", "."]
+            raw[label].append(measure(argv, cwd=tree, env=env, timeout=bench.tool_timeout * 2))
+            progress(f"semgrep, {label}", raw[label][-1])
+    return {label: median_sample(samples) for label, samples in raw.items()}
+
+
 # ---------------------------------------------------------------- orchestration overhead
 
 
@@ -329,6 +355,12 @@ def print_report(data: dict) -> None:
     if data["direct"]:
         print("\nreference only (each tool's own CLI, not used in the ratios):")
         print_table(list(data["direct"].items()))
+    if data["rule_packs"]:
+        print("\nrule pack cost (semgrep alone on the same tree, medians):")
+        print_table(list(data["rule_packs"].items()))
+        then, now = data["rule_packs"].values()
+        print(f"rules now / rules then = {now.wall / then.wall:.2f} (target <= {TARGETS['rules']})  "
+              f"{verdict(now.wall / then.wall, TARGETS['rules'])}")
     print("\norchestration overhead (tiny tree, median of "
           f"{data['overhead_rounds']} runs):")
     print_table(list(over.items()))
@@ -381,6 +413,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="extra environment for every measured command (e.g. TMPDIR=/dev/shm), repeatable")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (SARIF outputs, tree copy)")
+    ap.add_argument("--rules-vs", metavar="REV",
+                    help="also time semgrep with the rule pack of git revision REV against today's (alternating, "
+                         "max(3, --repeat) rounds) and print the ratio")
     args = ap.parse_args(argv)
     if args.repeat < 1 or not args.secscan.exists() or any("=" not in e for e in args.env):
         ap.error("need --repeat >= 1, an existing --secscan and KEY=VALUE for --env")
@@ -400,6 +435,7 @@ def run(args: argparse.Namespace, work: Path) -> dict:
                   max(3, args.repeat)}
     data["alone"], data["all"], data["raw"] = bench_static(bench, tree, args.repeat)
     data["direct"] = bench_direct(bench, tree) if args.direct else {}
+    data["rule_packs"] = bench_rule_packs(bench, tree, args.rules_vs, max(3, args.repeat)) if args.rules_vs else {}
     data["overhead"] = bench_overhead(bench, tiny_tree(work), data["overhead_rounds"])
     data["imports"] = import_breakdown(interpreter(args.secscan), env)
     data["machine_after"] = machine_state()

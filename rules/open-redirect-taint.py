@@ -140,3 +140,15 @@ def switch_locale(request):
         return HttpResponseRedirect("/")
     # ok: open-redirect-taint
     return HttpResponseRedirect("/" + lang + "/")
+
+
+LANDING_PAGES = {"dash": "/dashboard", "billing": "/billing"}
+
+
+def sso_landing(request):
+    state = request.GET.get("state", "")
+    # ok: open-redirect-taint
+    first = HttpResponseRedirect(LANDING_PAGES.get(state, "/dashboard"))
+    # ruleid: open-redirect-taint
+    second = HttpResponseRedirect(LANDING_PAGES.get(state, state))
+    return first or second

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from secscan.models import Finding, FindingRef, Rule, ToolRun
 from secscan.postprocess import Finalized
@@ -55,9 +55,14 @@ PREFERRED_TOOLS = ("semgrep", "bandit")  # the primary on a tie, in this order
 _KNOWN_FIRST = {"unchanged": 0, "updated": 0, None: 1, "new": 2}
 
 
+def cwe_families(cwes: Iterable[int]) -> frozenset[str]:
+    """The families of some CWEs (`CWE-<n>` for one in no family)."""
+    return frozenset(_FAMILY_OF.get(cwe, f"CWE-{cwe}") for cwe in cwes)
+
+
 def families(rule: Rule) -> frozenset[str]:
-    """The families of a rule's CWEs (`CWE-<n>` for one in no family)."""
-    return frozenset(_FAMILY_OF.get(cwe, f"CWE-{cwe}") for cwe in rule.cwe)
+    """The families of a rule's CWEs."""
+    return cwe_families(rule.cwe)
 
 
 def same_flaw(a: Finding, b: Finding) -> bool:

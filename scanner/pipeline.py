@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from secscan import config as config_mod
 from secscan.baseline import Baseline, load_baseline
 from secscan.config import ApiSettings, Effective, SecscanConfig
+from secscan.dataflow import confirm_findings
 from secscan.errors import ConfigError, UsageError
 from secscan.models import API_TOOL, Review, ToolRun
 from secscan.overlap import mark_duplicates
@@ -332,6 +333,7 @@ def _api_run(plan: Plan, observer: Observer) -> ToolRun:
 
 def conclude(plan: Plan, runs: Sequence[ToolRun]) -> ScanResult:
     done = mark_duplicates(finalize(runs, plan.root, plan.config, plan.ignore, plan.baseline, plan.today))
+    done = confirm_findings(done, plan.root, plan.config.rules)
     review = done.review
     scanned: tuple[str, ...] = ()
     if plan.partial:

@@ -180,15 +180,20 @@ def _item(test_id: str, cwe: int) -> dict[str, object]:
 @pytest.mark.parametrize("test_id,bandit_cwe,secscan_cwe", [
     ("B307", 78, 95), ("B102", 78, 95), ("B310", 22, 918), ("B314", 20, 611), ("B318", 20, 611), ("B506", 20, 502),
     ("B701", 94, 79), ("B201", 94, 489), ("B104", 605, 1327),
-    ("B608", 89, 89), ("B602", 78, 78), ("B406", 20, 20),  # precise already / import-level: unchanged
+    ("B607", 78, 426),  # a partial executable path is an untrusted search path
+    ("B608", 89, 89), ("B602", 78, 78),  # precise already: unchanged
+    ("B404", 78, None), ("B403", 502, None), ("B406", 20, None),  # import warnings name a module: no CWE
     ("B307", 95, 95),  # bandit fixed it itself: nothing to do
 ])
-def test_bandit_cwes_are_normalised_per_test_id(tmp_path: Path, test_id: str, bandit_cwe: int, secscan_cwe: int):
+def test_bandit_cwes_are_normalised_per_test_id(tmp_path: Path, test_id: str, bandit_cwe: int,
+                                                secscan_cwe: int | None):
     targets = Targets(root=tmp_path.resolve(), files=(), excludes=())
     stdout = json.dumps({"results": [_item(test_id, bandit_cwe)], "errors": []})
     finding = bandit.parse(_result(stdout), targets).findings[0]
-    assert finding.rule.cwe == (secscan_cwe,)
-    if secscan_cwe != bandit_cwe:
+    assert finding.rule.cwe == ((secscan_cwe,) if secscan_cwe else ())
+    if secscan_cwe is None:
+        assert finding.properties["banditCwe"] == bandit_cwe and "secscan reports no CWE" in finding.rule.help_text
+    elif secscan_cwe != bandit_cwe:
         assert finding.properties["banditCwe"] == bandit_cwe and f"CWE-{secscan_cwe}" in finding.rule.help_text
     else:
         assert "banditCwe" not in finding.properties

@@ -133,3 +133,12 @@ def test_rule_has_annotated_test_file(path: Path) -> None:
     negatives = re.findall(annotation.format(kind="ok", rid=re.escape(rule_id)), text)
     assert len(positives) >= MIN_CASES, f"need >= {MIN_CASES} '# ruleid:' cases, found {len(positives)}"
     assert len(negatives) >= MIN_CASES, f"need >= {MIN_CASES} '# ok:' cases, found {len(negatives)}"
+
+
+def test_generated_taint_rules_match_their_generator() -> None:
+    """The taint rules are written by scripts/build_rules.py; a hand edit of the YAML (or a script change that was
+    not re-run) fails here."""
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_rules.py"), "--check"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "up to date" in proc.stdout

@@ -281,11 +281,12 @@ def newer_pythons(than: tuple[int, int] | None, newest_minor: int = 20) -> list[
 # for at the call it flags; secscan reports the precise one there, so that CWE tags (GitHub's filters) and the CWE
 # families that de-duplicate bandit against semgrep (secscan.overlap) mean the same for both tools. Applied only
 # when bandit still says the listed CWE; the original stays in the finding's `banditCwe` property. Import-level
-# warnings (B403-B415: "consider the security implications of module X") assert no flaw at a place semgrep would
-# flag, so they keep bandit's CWE.
+# warnings (B401-B415: "consider the security implications of module X") name a module, not a weakness at a place:
+# they are reported without a CWE, so that `import subprocess` is not tagged "OS command injection" (CWE-78).
 _XML_CWE_REASON = ("the call parses XML with a parser open to external entities or entity expansion (XXE); bandit "
                    "tags it CWE-20, improper input validation")
-CWE_FIXES: dict[str, tuple[int, int, str]] = {  # test id -> (bandit's CWE, secscan's CWE, why)
+_IMPORT_REASON = "an import warning names a module, not a weakness at this place; bandit tags it with a weakness CWE"
+CWE_FIXES: dict[str, tuple[int, int | None, str]] = {  # test id -> (bandit's CWE, secscan's CWE or none, why)
     "B102": (78, 95, "exec() of dynamic code is code (eval) injection; bandit tags it CWE-78, OS command injection"),
     "B307": (78, 95, "eval() of dynamic code is code (eval) injection; bandit tags it CWE-78, OS command injection"),
     "B310": (22, 918, "urlopen() of a URL it does not check is server-side request forgery (file:// included); "
@@ -297,6 +298,12 @@ CWE_FIXES: dict[str, tuple[int, int, str]] = {  # test id -> (bandit's CWE, secs
     "B201": (94, 489, "Flask debug=True is active debug code (the debugger's code execution is its consequence); "
                       "bandit tags it CWE-94"),
     "B104": (605, 1327, "binding to all interfaces is CWE-1327; bandit tags it CWE-605, multiple binds to one port"),
+    "B607": (78, 426, "starting a process by a partial path is an untrusted search path (CWE-426); bandit tags it "
+                      "CWE-78, OS command injection"),
+    # The import warnings and the CWE bandit 1.9 gives each (pickle/marshal 502, subprocess 78, XML parsers 20, ...).
+    **{f"B4{n:02d}": (cwe, None, _IMPORT_REASON) for n, cwe in (
+        (1, 319), (2, 319), (3, 502), (4, 78), (5, 20), (6, 20), (7, 20), (8, 20), (9, 20), (11, 20), (12, 284),
+        (13, 327), (15, 319))},
 }
 
 
@@ -315,7 +322,7 @@ def _finding(item: dict[str, Any], targets: Targets) -> Finding:
     help_text = f"{text} See {item.get('more_info', 'the bandit documentation')}."
     properties: dict[str, Any] = {"confidence": item["issue_confidence"].lower()}
     if cwe != bandit_cwe:
-        help_text += f" secscan reports CWE-{cwe}: {CWE_FIXES[test_id][2]}."
+        help_text += f" secscan reports {f'CWE-{cwe}' if cwe else 'no CWE'}: {CWE_FIXES[test_id][2]}."
         properties["banditCwe"] = bandit_cwe
     rule = Rule(
         id=test_id, title=_title(item), description=f"bandit {test_id}: {text}", severity=severity,
