@@ -163,11 +163,12 @@ def test_coverage_matches_what_the_app_allows(vulnerable):
     assert set(coverage["neverAnswered2xx"]) == {
         "GET /api/v1/admin/users",  # admin only, and no admin among the tenants
         "PUT /api/v1/users/{username}/email",  # changing another account's e-mail is refused (a decoy)
-        "POST /web/account",  # the injection probe acts as alice, whose bearer token /web does not accept
     }
-    # Each would create an order or a review that no operation can delete again: never sent.
-    assert coverage["notRequested"] == ["POST /api/v1/orders", "POST /api/v1/products/{product_id}/reviews"]
-    assert coverage["exercised"] == 31 - 3 - 2
+    # Each would create an order or a review that no operation can delete again: never sent. POST /web/account
+    # ("Save account settings") would store every injection payload over carol's display name: never sent either.
+    assert coverage["notRequested"] == ["POST /api/v1/orders", "POST /api/v1/products/{product_id}/reviews",
+                                        "POST /web/account"]
+    assert coverage["exercised"] == 31 - 2 - 3
 
 
 def test_each_probe_family_says_what_it_tested(vulnerable):

@@ -110,6 +110,20 @@ class ProbeContext:
             return True  # the spec says nothing about security at all: assume the usual, credentials needed
         return any(o.path == op.path and o.requires_auth for o in self.spec.all_operations)
 
+    def actor(self, op: Operation | None = None) -> Tenant:
+        """The tenant that acts on its own objects: the first non-admin one whose credentials `op` accepts by its
+        declared security (a cookie session for a cookie-secured operation, a bearer token for a bearer one),
+        else the first non-admin one, else the first tenant."""
+        users = [t for t in self.tenants if not t.is_admin] or list(self.tenants)
+        return next((t for t in users if op is None or self.accepts(op, t)), users[0])
+
+    def accepts(self, op: Operation, tenant: Tenant) -> bool:
+        """Whether one of `op`'s declared security requirements can be met with `tenant`'s kind of credentials
+        (True when nothing usable is declared: the server decides)."""
+        schemes = _schemes(self.spec.raw)
+        requirements = [req for req in op.security if req and all(name in schemes for name in req)]
+        return not requirements or any(all(_carries(tenant, schemes[name]) for name in req) for req in requirements)
+
     def others(self, tenant: Tenant) -> list[Tenant]:
         return [t for t in self.tenants if t.name != tenant.name]
 
@@ -130,6 +144,31 @@ class ProbeContext:
     def is_public(self, param: str, value: Any) -> bool:
         """True when some tenant declares (param, value) under `public:` in tenants.yaml."""
         return any(str(value) in t.public.get(param, ()) for t in self.tenants)
+
+
+def _schemes(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Security schemes by name (OpenAPI 3 components.securitySchemes, Swagger 2 securityDefinitions)."""
+    components = raw.get("components")
+    found = components.get("securitySchemes") if isinstance(components, Mapping) else raw.get("securityDefinitions")
+    return {str(k): v for k, v in found.items() if isinstance(v, Mapping)} if isinstance(found, Mapping) else {}
+
+
+def _carries(tenant: Tenant, scheme: Mapping[str, Any]) -> bool:
+    """Whether `tenant` sends the kind of credential `scheme` describes."""
+    kind, where, name = scheme.get("type"), scheme.get("in"), str(scheme.get("name") or "")
+    header_names = {h.lower() for h in tenant.headers}
+    if tenant.login is not None and tenant.login.cookie is None:
+        header_names.add((tenant.login.header or "Authorization").partition(":")[0].strip().lower())
+    cookie_names = set(tenant.cookies) | ({tenant.login.cookie} if tenant.login and tenant.login.cookie else set())
+    if kind == "apiKey":
+        if where == "cookie":
+            return name in cookie_names
+        if where == "query":
+            return name in tenant.query
+        return name.lower() in header_names
+    if kind in ("http", "oauth2", "openIdConnect", "basic"):
+        return "authorization" in header_names
+    return True
 
 
 def fill_path(template: str, values: Mapping[str, Any]) -> str:

@@ -59,6 +59,21 @@ def creates_objects(ctx: ProbeContext, op: Operation) -> bool:
     return "201" in op.responses or item_param(ctx, op) is not None
 
 
+UPDATE_WORDS = re.compile(r"\b(save|update|change|edit|modify|set|rename|replace)\b|settings|preferences|profile|"
+                          r"account", re.IGNORECASE)
+
+
+def updates_in_place(ctx: ProbeContext, op: Operation) -> bool:
+    """A POST that overwrites stored state instead of creating something (`POST /web/account` "Save account
+    settings", `POST /settings`): its path, operationId or summary says it saves or changes, or the same path is
+    readable with GET. Searches, logins and other computations (SESSION_WORDS) are not."""
+    if op.method != "POST" or creates_objects(ctx, op) or SESSION_WORDS.search(op.path):
+        return False
+    if UPDATE_WORDS.search(f"{op.path} {op.operation_id or ''} {op.summary}"):
+        return True
+    return any(o.method == "GET" and o.path == op.path for o in ctx.spec.all_operations)
+
+
 def deletable(ctx: ProbeContext, op: Operation) -> bool:
     """Whether what `op` creates can be deleted again by its owner (a DELETE on the item route)."""
     param = item_param(ctx, op)

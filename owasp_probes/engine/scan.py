@@ -334,13 +334,15 @@ def _closing_notes(ctx: ProbeContext, coverage: Coverage, leftovers: list[dict[s
     client = ctx.client
     failed = sum(1 for exchange in client.exchanges if exchange.status is None)
     if failed:
-        client.note("warning", f"{failed} requests got no usable response (timeout, connection error, too large); "
+        client.note("warning", f"{failed} request{'s' if failed != 1 else ''} got no usable response (timeout, "
+                               "connection error, too large); "
                                "results may be incomplete")
     client.note("note", f"coverage: {coverage.summary()}")
     kept = [o for o in leftovers if not o["deleted"]]
     if kept:
         listed = ", ".join(f"{o['operation']} -> {o['param'] or 'id'}={o['value']}" for o in kept[:15])
-        client.note("warning", f"{len(kept)} objects created by secscan are left on the target (no DELETE in the "
+        what = "1 object created by secscan is" if len(kept) == 1 else f"{len(kept)} objects created by secscan are"
+        client.note("warning", f"{what} left on the target (no DELETE in the "
                                f"spec, it failed, or the object may have existed before): {listed}"
                                + (", …" if len(kept) > 15 else ""))
     cleanup = f" ({client.cleanup_requests} of them deleting what secscan created)" if client.cleanup_requests else ""

@@ -81,14 +81,12 @@ class Burst:
        title="Unrestricted resource consumption (rate limits, page size)")
 async def rate_limit(ctx: ProbeContext) -> list[ApiFinding]:
     """Page sizes first (cheap), then one burst per authentication flow, then one on an authenticated read."""
-    before = ctx.client.requests_made
     found = [f for op in _page_ops(ctx) if (f := await _page_size(ctx, op))]
     for op in _sensitive_ops(ctx):
         item = await _burst_flow(ctx, op)
         found += [item] if item else []
     await _burst_read(ctx)
-    ctx.client.note("note", f"rate-limit: {ctx.client.requests_made - before} requests")
-    return found
+    return found  # the engine notes how many requests to which operations (per-probe tally)
 
 
 # --- targets ----------------------------------------------------------------------------------------------------------

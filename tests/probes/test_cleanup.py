@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 import yaml
 from fastapi import Body, Depends, FastAPI, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -77,3 +78,24 @@ def test_an_upsert_answering_201_with_an_existing_object_never_gets_it_deleted(t
     kept = [o for o in run.properties["createdObjects"] if not o["deleted"]]
     assert kept and {o["value"] for o in kept} == {"1"}, run.properties["createdObjects"]
     assert any("left on the target" in n.message and "note_id=1" in n.message for n in run.notifications)
+
+
+@pytest.mark.parametrize("destructive", [False, True])
+def test_a_full_scan_leaves_every_user_and_book_of_the_tenant_fixture_as_it_was(vulnerable, tmp_path, destructive):
+    """All probes, the vulnerable tenant API: BOLA writes, mass assignment, injection and cleanup afterwards leave
+    the users (names, roles, password hashes) and books exactly as seeded, with nothing added."""
+    from secscan_demo.tenant_api.app import _ctx
+    from tests.probes.probe_support import SPEC
+
+    store = _ctx(vulnerable.app).store
+    tokens = vulnerable.tenants_yaml(tmp_path)  # resets the seed data first
+
+    def rows() -> dict[str, list[dict]]:
+        return {table: store.raw_query(f"SELECT * FROM {table} ORDER BY id") for table in ("users", "books")}
+
+    before = rows()
+    assert before["users"] and before["books"]
+    run = run_api_scan(api_settings(openapi=str(SPEC), tokens=tokens, base_url=vulnerable.base_url,
+                                    allow_destructive=destructive))
+    assert run.findings, "the scan found the planted flaws (it did write to the API)"
+    assert rows() == before

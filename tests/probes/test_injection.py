@@ -99,7 +99,7 @@ def test_decoys_are_never_findings_and_the_quote_500_is_only_a_note(vuln_run, fi
 
 
 def test_request_budget_on_the_fixture_app(vuln_run):
-    count = next(m for m in notes(vuln_run) if m.startswith("injection: ") and " requests for " in m)
+    count = next(m for m in notes(vuln_run) if m.startswith("injection: ") and " requests to " in m)  # engine tally
     assert int(count.split()[1]) <= REQUEST_BUDGET, count
 
 

@@ -96,3 +96,28 @@ def test_paths_that_leave_the_base_url_are_not_called(path, problem):
 def test_a_percent_encoded_unsafe_path_is_still_held_back():
     assert unsafe_reason(op("POST /api/%72eset")) is not None
     assert unsafe_reason(op("POST /%6cogout")) is not None
+
+
+def test_a_post_that_saves_over_stored_state_is_told_apart_from_creations_and_searches(tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from secscan_probes.engine.discovery import updates_in_place
+    from secscan_probes.engine.spec import load_spec
+
+    spec = {
+        "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "http://127.0.0.1:9"}],
+        "paths": {
+            "/web/account": {"get": {"responses": {"200": {"description": "ok"}}},
+                             "post": {"summary": "Store the form", "responses": {"200": {"description": "ok"}}}},
+            "/settings/theme": {"post": {"summary": "Save the theme", "responses": {"200": {"description": "ok"}}}},
+            "/notes": {"post": {"summary": "New note", "responses": {"201": {"description": "created"}}}},
+            "/search": {"post": {"summary": "Find notes", "responses": {"200": {"description": "ok"}}}},
+            "/convert": {"post": {"summary": "Convert units", "responses": {"200": {"description": "ok"}}}},
+        },
+    }
+    (tmp_path / "api.json").write_text(json.dumps(spec))
+    ctx = SimpleNamespace(spec=load_spec(str(tmp_path / "api.json")))  # the discovery helpers read only the spec
+    by_path = {op.path: updates_in_place(ctx, op) for op in ctx.spec.operations if op.method == "POST"}
+    assert by_path == {"/web/account": True, "/settings/theme": True, "/notes": False, "/search": False,
+                       "/convert": False}

@@ -14,7 +14,7 @@ from typing import Any
 from secscan.models import Severity
 from secscan_probes.engine.bodies import read_op_for, update_body
 from secscan_probes.engine.context import ApiFinding, ProbeContext, ProbeRule, first_of, steps
-from secscan_probes.engine.discovery import creates_objects, deletable, own_values
+from secscan_probes.engine.discovery import creates_objects, deletable, own_values, updates_in_place
 from secscan_probes.engine.http import BudgetExhausted, Exchange
 from secscan_probes.engine.registry import probe
 from secscan_probes.engine.spec import Operation
@@ -57,7 +57,7 @@ RULES = {r.rule_id: r for r in (
 @probe("injection", owasp="API8:2023", title="Injection (SQL, NoSQL, OS command, template, path traversal)")
 async def injection(ctx: ProbeContext) -> list[ApiFinding]:
     """Every string input of every operation; timing checks run last, one at a time."""
-    before, targets = ctx.client.requests_made, await _targets(ctx)
+    targets = await _targets(ctx)
     found: list[ApiFinding] = []
     pending: list[tuple[Target, Probed]] = []
     try:
@@ -71,24 +71,24 @@ async def injection(ctx: ProbeContext) -> list[ApiFinding]:
     finally:
         await settle(_restore(ctx, t) for t in targets if t.op.method in ("PUT", "PATCH"))
     _throttle_notes(ctx, targets)
-    ctx.client.note("note", f"injection: {ctx.client.requests_made - before} requests for "
-                            f"{sum(len(t.inputs) for t in targets)} string inputs of {len(targets)} operations")
+    ctx.client.note("note", f"injection: {sum(len(t.inputs) for t in targets)} string inputs of {len(targets)} "
+                            "operations attacked")
     return first_of(found)
 
 
-def _actor(ctx: ProbeContext) -> Tenant:
-    return next((t for t in ctx.tenants if not t.is_admin), ctx.tenants.tenants[0])
-
-
 async def _targets(ctx: ProbeContext) -> list[Target]:
-    actor, chosen, spared = _actor(ctx), [], []
+    chosen, spared, in_place = [], [], []
     for op in ctx.spec.operations:
         inputs = inputs_of(op)
         if not inputs or op.method == "DELETE":
             continue
+        actor = ctx.actor(op)  # a cookie-session tenant for a cookie-secured operation, and so on
         tenant = actor if ctx.needs_auth(op) else None
         if creates_objects(ctx, op) and not (ctx.options.allow_destructive and tenant and deletable(ctx, op)):
             spared.append(op.label)  # every payload would leave an object behind that secscan cannot delete
+            continue
+        if updates_in_place(ctx, op):
+            in_place.append(op.label)  # each payload would be stored over the tenant's own data, with no way back
             continue
         values = _path_values(ctx, op, actor)
         if op.method in ("PUT", "PATCH") and (not ctx.options.allow_destructive or values is None):
@@ -99,6 +99,9 @@ async def _targets(ctx: ProbeContext) -> list[Target]:
     if spared:
         ctx.client.note("note", "injection: not tested (each request would create an object that secscan could not "
                                 "delete; --allow-destructive tests those with a DELETE route): " + ", ".join(spared))
+    if in_place:
+        ctx.client.note("note", "injection: not tested (a POST that saves over the tenant's own data; each payload "
+                                "would stay there): " + ", ".join(in_place))
     return chosen
 
 

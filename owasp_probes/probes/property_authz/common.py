@@ -23,4 +23,4 @@ SECRETS = ProbeRule(
 
 def actor_of(ctx: ProbeContext) -> Tenant:
     """The tenant that acts on its own objects: the first non-admin one."""
-    return next((t for t in ctx.tenants if not t.is_admin), ctx.tenants.tenants[0])
+    return ctx.actor()
