@@ -97,9 +97,8 @@ SOURCES: list[dict] = y(
 # own enumerates every parameter of every function of the file, in every taint rule).
 # Injected dependencies (Depends/Security), framework objects and parameters typed as numbers, booleans,
 # UUIDs or dates (FastAPI validates those) are not sources.
-_VERB = {"metavariable-regex": {"metavariable": "$VERB", "regex": f"^({'|'.join(ROUTE_VERBS)})$"}}
-_UNTYPED = [{"patterns": [{"pattern-inside": "@$APP.$VERB(...)\ndef $HANDLER(..., $PARAM, ...):\n  ...\n"}, _VERB]}]
-_TYPED = [{"patterns": [{"pattern-inside": "@$APP.$VERB(...)\ndef $HANDLER(..., $PARAM: $TYPE, ...):\n  ...\n"}, _VERB]}]
+_UNTYPED = [{"pattern-inside": f"@$APP.{verb}(...)\ndef $HANDLER(..., $PARAM, ...):\n  ...\n"} for verb in ROUTE_VERBS]
+_TYPED = [{"pattern-inside": f"@$APP.{verb}(...)\ndef $HANDLER(..., $PARAM: $TYPE, ...):\n  ...\n"} for verb in ROUTE_VERBS]
 # Only in modules that import a framework with route decorators (this also keeps the rule's prefilter
 # from accepting every file that merely contains the word "get").
 ROUTE_FRAMEWORKS = ("flask", "quart", "fastapi", "sanic")
@@ -176,6 +175,14 @@ def checked_after(setup: str, condition: str, var: str = "$X", where: list[dict]
         {"metavariable-regex": {"metavariable": var, "regex": r"^[A-Za-z_][\w.]*$"}},
         *(where or []),
     ]}
+
+
+def parsed_url_checked(parts: str) -> dict:
+    """urlparse(url).<part> tested anywhere (by side effect: semgrep does not know which branch exits)."""
+    return {"by-side-effect": True, "patterns": [
+        {"pattern-either": [{"pattern": f"urllib.parse.{fn}($X).$PART"} for fn in ("urlparse", "urlsplit")]},
+        {"metavariable-regex": {"metavariable": "$PART", "regex": f"^({parts})$"}},
+        {"focus-metavariable": "$X"}]}
 
 
 def url_checks(parts: str) -> list[dict]:
@@ -665,21 +672,9 @@ rule(
     ],
     reported_calls=["urllib.request.Request(...)", "urllib2.Request(...)"],
     clean=r"(urllib\.parse\.)?(quote|quote_plus|urlencode)",
-    sanitizers=y(
-        r"""
-        # Host checks on the parsed URL: urlparse(url).hostname not in ALLOWED_HOSTS -> abort (by side effect:
-        # semgrep does not know which branch exits) ...
-        - by-side-effect: true
-          patterns:
-            - pattern-either:
-                - pattern: urllib.parse.urlparse($X).$PART
-                - pattern: urllib.parse.urlsplit($X).$PART
-            - metavariable-regex:
-                metavariable: $PART
-                regex: ^(netloc|hostname)$
-            - focus-metavariable: $X
-        """
-    ) + url_checks("netloc|hostname"),  # ... and parsed = urlparse(url); if parsed.hostname not in HOSTS: ...
+    # Host checks on the parsed URL: urlparse(url).hostname not in ALLOWED_HOSTS -> abort, and
+    # parsed = urlparse(url); if parsed.hostname not in HOSTS: ...
+    sanitizers=[parsed_url_checked("netloc|hostname"), *url_checks("netloc|hostname")],
 )
 
 # ---- Open redirect (CWE-601)
@@ -713,20 +708,8 @@ rule(
              ]),
     ],
     clean=r"(flask\.)?url_for|(django\.urls\.)?reverse(_lazy)?|[\w.]*\.url_for|[\w.]*\.build_absolute_uri",
-    sanitizers=y(
-        r"""
-        # Host / scheme checks on the parsed target (urlparse(next).netloc in ALLOWED, == "" ...).
-        - by-side-effect: true
-          patterns:
-            - pattern-either:
-                - pattern: urllib.parse.urlparse($X).$PART
-                - pattern: urllib.parse.urlsplit($X).$PART
-            - metavariable-regex:
-                metavariable: $PART
-                regex: ^(netloc|hostname|scheme)$
-            - focus-metavariable: $X
-        """
-    )
+    # Host / scheme checks on the parsed target (urlparse(next).netloc in ALLOWED, == "" ...).
+    sanitizers=[parsed_url_checked("netloc|hostname|scheme")]
     # parsed = urlparse(nxt); if parsed.netloc not in ALLOWED_HOSTS / if parsed.netloc or parsed.scheme: ...
     + url_checks("netloc|hostname|scheme")
     # `if nxt and not url_has_allowed_host_and_scheme(url=nxt, ...): nxt = "/"`: the check sits in a larger
