@@ -85,3 +85,14 @@ async def aiohttp_store(request):
 
 def authenticate(username, password):
     return None
+
+
+class ThemeView(View):
+    THEMES = {"light": "light", "dark": "dark"}
+
+    def post(self, request):
+        # ok: trust-boundary-session-taint
+        request.session["theme"] = self.THEMES.get(request.POST.get("theme", ""), "light")
+        # ruleid: trust-boundary-session-taint
+        request.session["theme_raw"] = self.THEMES.get(request.POST.get("theme", ""), request.POST.get("theme"))
+        return redirect("/")

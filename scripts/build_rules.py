@@ -246,8 +246,9 @@ COMMON_SANITIZERS: list[dict] = y(
             regex: ^["'](?!HTTP_|QUERY_STRING|PATH_INFO|CONTENT_TYPE|REQUEST_URI|RAW_URI|werkzeug\.request)
     # A value from an allow-list: `v if v in ALLOWED else default`.
     - pattern: $X if $X in $ALLOWED else $DEFAULT
-    # A lookup in a constant table (`PAGES.get(v, "/home")`, an UPPER_CASE name): the result is one of the
-    # table's values, unless the default is the request value itself (so only a literal default, or none).
+    # A lookup in a constant table (`PAGES.get(v, "/home")`, `self.THEMES.get(v)`: an UPPER_CASE name or class
+    # attribute, never Django's request.GET/POST/...): the result is one of the table's values, unless the
+    # default is the request value itself (so only a literal default, or none).
     - patterns:
         - pattern-either:
             - pattern: $TABLE.get($KEY)
@@ -258,7 +259,7 @@ COMMON_SANITIZERS: list[dict] = y(
                     regex: ^([rRbBuU]?("[^"]*"|'[^']*')|-?\d[\d_.]*|None|True|False)$
         - metavariable-regex:
             metavariable: $TABLE
-            regex: ^[A-Z][A-Z0-9_]*$
+            regex: ^((self|cls)\.)?(?!(GET|POST|COOKIES|META|FILES)$)[A-Z][A-Z0-9_]*$
     # Dead branches of conditions that semgrep's constant folding decides (`"x" if 7 * 3 > 20 else p`,
     # `if 7 * 18 > 106: bar = "safe" else: bar = param`): only the literal can reach the sink.
     - patterns:
