@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from secscan.config import describe_error
 from secscan.errors import ConfigError
 from secscan.models import Finding, Suppression
-from secscan.textfiles import read_text_file
+from secscan.textfiles import NoAliasLoader, read_text_file
 
 MAX_FILE_BYTES = 1_000_000
 # Ask the tools to report natively-ignored results too; finalize() marks them suppressed (inSource).
@@ -232,14 +232,6 @@ def glob_match(pattern: str, path: str) -> bool:
 # --- loading ----------------------------------------------------------------------------------------------
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases (no 'billion laughs' expansion in a suppression file)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed here", problem_mark=event.start_mark)
-        return super().compose_node(parent, index)
 
 
 def load_ignore_file(path: Path, display: str | None = None) -> IgnoreFile:
@@ -268,7 +260,7 @@ def parse_ignore_text(text: str, display: str) -> IgnoreFile:
 def _compose(text: str, display: str) -> tuple[yaml.Node | None, Any]:
     loader = None
     try:
-        loader = _NoAliasLoader(text)  # the reader already rejects control characters here
+        loader = NoAliasLoader(text)  # the reader already rejects control characters here
         node = loader.get_single_node()
         return node, loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:

@@ -16,6 +16,7 @@ import schemathesis
 from schemathesis.core.errors import InvalidSchema, LoaderError
 
 from secscan.errors import TargetUnreachable, UsageError
+from secscan.textfiles import read_bounded
 from secscan_probes.engine.schema import properties, required, resolve
 from secscan_probes.engine.scope import Scope
 from secscan_probes.engine.spec_load import (
@@ -24,7 +25,6 @@ from secscan_probes.engine.spec_load import (
     check_version,
     decode,
     parse_document,
-    read_bounded,
 )
 from secscan_probes.engine.spec_parts import (
     Link,

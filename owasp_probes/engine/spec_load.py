@@ -8,7 +8,6 @@ Nothing in it may make secscan fetch another host, read a local file for the tar
 from __future__ import annotations
 
 import json
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,20 +16,15 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from secscan.errors import UsageError
+from secscan.textfiles import NoAliasLoader, read_bounded
 
 MAX_SPEC_BYTES = 20_000_000  # a spec (or a file it refers to) larger than this is refused
 MAX_REF_FILES = 200  # external files one spec may pull in
 MAX_DEPTH = 200  # nesting of the document
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors or aliases: a 500-byte alias bomb must not expand into gigabytes."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(problem="YAML aliases are not allowed in a spec", problem_mark=event.start_mark)
-        return super().compose_node(parent, index)
+class _SpecLoader(NoAliasLoader):
+    refusal = "YAML aliases are not allowed in a spec"
 
 
 def decode(data: bytes, source: str) -> str:
@@ -50,7 +44,7 @@ def parse_document(text: str, source: str) -> dict[str, Any]:
         data = json.loads(text)
     except (ValueError, RecursionError):
         try:
-            data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_SpecLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -157,18 +151,3 @@ def _local_target(ref: str, current: Path, root: Path, keyword: str, source: str
 def _read_referenced(target: Path, ref: str, source: str) -> dict[str, Any]:
     label = f"{source}: $ref {ref!r} ({target.name})"
     return parse_document(decode(read_bounded(target, MAX_SPEC_BYTES, label), label), label)
-
-
-def read_bounded(path: Path, limit: int, label: str) -> bytes:
-    """A regular file's bytes, refused (one line) when it is anything else (a FIFO would block forever, a device
-    never end) or larger than `limit`, which is checked before and while reading, never after."""
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise UsageError(f"{label}: not a regular file")
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise UsageError(f"{label}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise UsageError(f"{label}: larger than {limit} bytes")
-    return data

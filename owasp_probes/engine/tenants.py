@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from secscan.errors import UsageError
 from secscan.redact import Secrets
-from secscan_probes.engine.spec_load import read_bounded
+from secscan.textfiles import read_bounded
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEME = re.compile(r"^(Bearer|Basic|Token|Digest|JWT|ApiKey)\s+(\S.*)$", re.IGNORECASE)
