@@ -233,11 +233,15 @@ def _parse(path: Path) -> _FileModel:
         raise UsageError(f"{path}: malformed YAML") from None
     if isinstance(parsed, dict):  # `x-...` keys hold shared YAML anchors (a login recipe), as in compose files
         parsed = {k: v for k, v in parsed.items() if not (isinstance(k, str) and k.startswith("x-"))}
+        names = parsed.get("tenants")
+        bad = [k for k in names if not str(k).isprintable()] if isinstance(names, dict) else []
+        if bad:  # every later message names the tenant: it must fit on one line
+            raise UsageError(f"{path}: key tenants: the tenant name {str(bad[0])!r} contains a control character")
     try:
         model = _FileModel.model_validate(parsed if parsed is not None else {})
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        key = ".".join(str(p) if str(p).isprintable() else repr(str(p)) for p in err["loc"]) or "(top level)"
         message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
         raise UsageError(f"{path}: key {key}: {' '.join(message.split())}") from None
     if not model.tenants:

@@ -73,3 +73,14 @@ def test_bad_input_is_one_line_usage_error(tmp_path, text, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(UsageError, match="cannot read"):
         load_tenants(tmp_path / "nope.yaml", {})
+
+
+def test_a_tenant_name_with_a_line_break_is_refused_in_one_line(tmp_path: Path):
+    """Found by the hypothesis fuzzing of the loader: every later message names the tenant, so a name with a
+    control character would break the one-line error rule."""
+    path = tmp_path / "tenants.yaml"
+    path.write_text('tenants:\n  "ali\\nce": {headers: {Authorization: "Bearer x"}}\n')
+    with pytest.raises(UsageError) as caught:
+        load_tenants(path, {})
+    message = str(caught.value)
+    assert "\n" not in message and "'ali\\nce'" in message and "control character" in message
