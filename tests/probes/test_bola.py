@@ -145,3 +145,54 @@ def test_an_empty_shared_object_is_not_a_leak(tmp_path):
     assert run.status.value == "ok", [n.message for n in run.notifications]
     assert run.findings == ()
     assert "GET /folders/{folder_id}/items" not in run.properties["coverage"]["notRequested"]
+
+
+def test_a_read_the_owner_shared_with_the_attacker_is_not_bola(tmp_path):
+    """alice's collection 1 lists bob among its readers (Kinto-style permissions on the parent): bob reading its
+    records is sharing, not a flaw. Her collection 2 is not shared, and bob reading it is still reported."""
+    import yaml
+
+    from secscan_probes.engine import run_api_scan
+    from tests.probes.probe_support import api_settings, serve
+
+    collections = {"1": {"id": "1", "owner": "alice", "permissions": {"read": ["user:bob"]}},
+                   "2": {"id": "2", "owner": "alice", "permissions": {"read": []}},
+                   "3": {"id": "3", "owner": "bob", "permissions": {"read": []}}}
+    records = {"1": [{"title": "alice's shared plan"}], "2": [{"title": "alice's private diary"}],
+               "3": [{"title": "bob's list"}]}
+    app = FastAPI()
+
+    def user(creds: HTTPAuthorizationCredentials = Depends(HTTPBearer())) -> str:  # noqa: B008
+        who = {"tok-alice-7": "alice", "tok-bob-9": "bob"}.get(creds.credentials)
+        if who is None:
+            raise HTTPException(401)
+        return who
+
+    @app.get("/me")
+    def me(who: str = Depends(user)) -> dict:  # noqa: B008
+        return {"user": {"id": f"user:{who}"}}
+
+    @app.get("/collections/{id}")  # named differently from the records route's parameter, as Kinto does
+    def collection(id: str, who: str = Depends(user)) -> dict:  # noqa: A002, B008
+        if id not in collections or collections[id]["owner"] != who:
+            raise HTTPException(403)
+        return collections[id]
+
+    @app.get("/collections/{collection_id}/records")
+    def read(collection_id: str, who: str = Depends(user)) -> dict:  # noqa: B008 - broken on purpose for "2"
+        if collection_id not in records:
+            raise HTTPException(403)
+        return {"data": records[collection_id]}
+
+    path = tmp_path / "tenants.yaml"
+    path.write_text(yaml.safe_dump({"tenants": {
+        "alice": {"headers": {"Authorization": "Bearer tok-alice-7"}, "owns": {"collection_id": ["1", "2"]}},
+        "bob": {"headers": {"Authorization": "Bearer tok-bob-9"}, "owns": {"collection_id": ["3"]}}}}))
+    with serve(app) as url:
+        run = run_api_scan(api_settings(openapi=f"{url}/openapi.json", tokens=path, probes=("bola",)))
+    reads = {(f.properties["tenants"][1], f.properties["url"].rsplit("/collections/", 1)[1])
+             for f in run.findings if f.rule.id == "bola"}
+    assert ("bob", "2/records") in reads, reads  # the unshared collection: still a finding
+    assert ("bob", "1/records") not in reads, reads
+    notes = [n.message for n in run.notifications]
+    assert any("GET /collections/{id} names user:bob: shared, not reported" in m for m in notes), notes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 from collections.abc import Hashable, Mapping
 from typing import Any, TypeVar
 
@@ -74,8 +76,97 @@ async def read_matrix(ctx: ProbeContext, param: str, ops: list[Operation]) -> li
     found = []
     for a, attack in zip(live, attacks, strict=True):
         item = judge_read(ctx, a, attack, baselines, controls[(a.op.label, a.attacker.name)])
+        if item is not None and (why := await shared_with_attacker(ctx, a)):
+            ctx.client.note("note", f"bola: {a.attacker.name} reads {a.owner.name}'s {a.resource.param}="
+                                    f"{a.resource.value} through {a.op.label}, but {why}: shared, not reported")
+            continue
         found += [item] if item else []
     return found
+
+
+IDENTITY_KEYS = frozenset({"id", "user_id", "userid", "uid", "username", "user", "login", "email", "name", "sub"})
+
+
+def identifiers(identity: Any) -> set[str]:
+    """The strings that name a tenant in its identity body (`{"user": {"id": "account:bob"}}` -> account:bob)."""
+    found: set[str] = set()
+    if isinstance(identity, dict):
+        for key, value in identity.items():
+            if isinstance(value, str) and str(key).lower() in IDENTITY_KEYS and len(value) >= 3:
+                found.add(value)
+            elif isinstance(value, (dict, list)):
+                found |= identifiers(value)
+    elif isinstance(identity, list):
+        for value in identity:
+            found |= identifiers(value)
+    return found
+
+
+def _strings(body: Any) -> set[str]:
+    if isinstance(body, str):
+        return {body}
+    if isinstance(body, dict):
+        return set().union(*(_strings(v) for v in body.values())) if body else set()
+    if isinstance(body, list):
+        return set().union(*(_strings(v) for v in body)) if body else set()
+    return set()
+
+
+def attacker_names(ctx: ProbeContext, attacker: Tenant) -> set[str]:
+    """What may name the attacker in an ACL: its identity body's ids, its login user name or e-mail, and the user
+    name of a Basic `Authorization` header."""
+    names = identifiers(ctx.identities.get(attacker.name))
+    names |= {v for k, v in attacker.credentials.items() if k in ("username", "email", "login") and len(v) >= 3}
+    for key, value in attacker.headers.items():
+        scheme, _, encoded = value.partition(" ")
+        if key.lower() == "authorization" and scheme.lower() == "basic":
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                user = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")[0]
+                names |= {user} if len(user) >= 3 else set()
+    return names
+
+
+def _names_in(body: Any, names: set[str]) -> set[str]:
+    """The names a body mentions as a whole string value, or as a principal (`account:bob`, `users/bob`)."""
+    found = set()
+    for text in _strings(body):
+        found |= {n for n in names if text == n or text.endswith((f":{n}", f"/{n}"))}
+    return found
+
+
+def _enclosing_reads(ctx: ProbeContext, op: Operation) -> list[tuple[Operation, dict[str, str]]]:
+    """GET operations on the object `op` reads and on the objects it sits in, with how their path parameters map
+    onto `op`'s (specs name them differently: Kinto's item routes all call their last parameter `id`)."""
+    mine = op.path.rstrip("/").split("/")
+    found = []
+    for end in range(len(mine), 1, -1):
+        if not mine[end - 1].startswith("{"):
+            continue
+        for other in ctx.operations("GET"):
+            theirs = other.path.rstrip("/").split("/")
+            if len(theirs) != end or any(a != b for a, b in zip(theirs, mine[:end], strict=True)
+                                         if not (a.startswith("{") and b.startswith("{"))):
+                continue
+            found.append((other, {b[1:-1]: a[1:-1] for a, b in zip(theirs, mine[:end], strict=True)
+                                  if a.startswith("{") and b.startswith("{")}))
+    return found
+
+
+async def shared_with_attacker(ctx: ProbeContext, a: Attempt) -> str | None:
+    """Whether the owner granted the attacker access: the owner's own view of the object, or of an object it sits
+    in (`/buckets/{b}/collections/{c}` for `/buckets/{b}/collections/{c}/records`), names the attacker (Kinto's
+    `permissions: {read: ["account:bob"]}`, a `shared_with` list...). A pentester checks the ACL before calling a
+    cross-tenant read a flaw."""
+    names = attacker_names(ctx, a.attacker)
+    if not names:
+        return None
+    values = values_for(ctx, a.owner, a.resource)
+    for read, renamed in _enclosing_reads(ctx, a.op):
+        view = await ctx.call(a.owner, read, {renamed[k]: v for k, v in values.items() if k in renamed})
+        named = _names_in(view.data, names) if view.ok else set()
+        if named:
+            return f"{a.owner.name}'s own view of {read.label} names {sorted(named)[0]}"
+    return None
 
 
 async def _gather(ctx: ProbeContext, jobs: dict[K, Call]) -> dict[K, Exchange]:
